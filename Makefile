@@ -1,0 +1,36 @@
+# Every target is idempotent: `make test` on a fresh clone does all setup.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+E2E := tests/e2e
+
+.PHONY: install run test eval bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+$(E2E)/node_modules/.package-lock.json: $(E2E)/package.json $(E2E)/package-lock.json
+	cd $(E2E) && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(STAMP) $(E2E)/node_modules/.package-lock.json
+
+run: install
+	$(BIN)/ropbot run
+
+test: install
+	$(BIN)/pytest
+
+eval: install
+	$(BIN)/ropbot eval ../shared/eval/dev.yaml
+
+bench: install
+	$(BIN)/ropbot bench
+
+clean:
+	rm -rf $(VENV) $(E2E)/node_modules

@@ -1,0 +1,161 @@
+"""`ropbot` command line: a thin layer over the library (validate, ask, chat, eval, bench, run)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .loader import coverage, load_corpus
+
+
+def _engine(settings: Settings):
+    from .engine import Engine
+    from .live import CorpusError, LiveKnowledge
+
+    try:
+        return Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir))
+    except CorpusError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
+    result = load_corpus(Path(args.corpus) if args.corpus else settings.corpus_dir)
+    report = coverage(result)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for problem in result.errors:
+            print(f"error: {problem}")
+        for problem in result.warnings:
+            print(f"warning: {problem}")
+        print(f"{'OK' if result.ok else 'FEIL'}: {report['recommendations_total']} anbefalinger "
+              f"({report['recommendations_written']} skrevet, {report['recommendations_placeholder']} plassholdere), "
+              f"{report['roles']} roller, {report['topics']} temaer, {report['glossary_terms']} ordlisteord, "
+              f"minst {report['examples_min']} eksempler per anbefaling")
+    return 0 if result.ok else 2
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _engine(settings)
+    audience = "relative" if args.relative else "staff"
+    reply = engine.handle(" ".join(args.question), audience)
+    if args.json:
+        print(json.dumps({
+            "decision": reply.decision,
+            "entry_id": reply.entry_id,
+            "audience": reply.audience,
+            "hits": [{"id": h.id, "score": round(h.score, 4)} for h in reply.hits],
+            "source": reply.source_url,
+            "text": reply.text(),
+        }, ensure_ascii=False, indent=2))
+    else:
+        print(reply.text())
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .chat import run_chat
+
+    return run_chat(_engine(settings), banner=args.banner or "")
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import evaluate, load_questions
+
+    report = evaluate(_engine(settings), load_questions(Path(args.file)))
+    if args.json:
+        if args.no_misses:
+            report.pop("misses")
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0
+    for miss in report["misses"]:
+        print(f"miss {miss['id']}: expect {','.join(miss['expect'])} got {miss['got']}  {miss['hits']}  «{miss['text']}»")
+    print(f"n={report['n']} top1={report['top1']} top3={report['top3']} mrr={report['mrr']} "
+          f"crisis_recall={report['crisis_recall']} crisis_false_alarms={report['crisis_false_alarms']} "
+          f"abstain={report['abstain']} p50_ms={report['p50_ms']} p99_ms={report['p99_ms']}")
+    for kind, stats in report["by_kind"].items():
+        print(f"  {kind}: n={stats['n']} top1={stats['top1']}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from .bench import run_bench
+
+    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+NO_TOKEN_BANNER = (
+    "ropbot i terminalen (TELEGRAM_BOT_TOKEN er ikke satt).\n"
+    "For Telegram: sett TELEGRAM_BOT_TOKEN (fra @BotFather) og kjør `make run` på nytt; se README.md."
+)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.telegram_token:
+        args.banner = NO_TOKEN_BANNER
+        return cmd_chat(args, settings)
+    from .telegram.app import run_telegram
+
+    return run_telegram(settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ropbot", description="Assistent for ROP-retningslinjen (IS-1948).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check corpus/ and report coverage")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--corpus", help="corpus folder (default: ROPBOT_CORPUS or ./corpus)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ask", help="answer one question")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--relative", action="store_true", help="answer as for a patient or relative")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="chat in the terminal")
+    p.set_defaults(func=cmd_chat, banner="")
+
+    p = sub.add_parser("eval", help="score matching on a question set")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-misses", action="store_true", help="leave the misses out of --json")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--questions", default=str(Path(__file__).resolve().parent.parent.parent / "shared/eval/dev.yaml"))
+    p.add_argument("--no-handlers", action="store_true", help="skip the Telegram handler benchmark")
+    p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("run", help="run on Telegram if TELEGRAM_BOT_TOKEN is set, else chat in the terminal")
+    p.set_defaults(func=cmd_run, banner="")
+
+    from . import admin_cli
+
+    admin_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return args.func(args, settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""Build `Reply` values from corpus entries. All user-facing wording for answers lives here."""
+from __future__ import annotations
+
+from .crisis import CrisisRules
+from .intents import RELATIVE
+from .matcher import Hit
+from .model import Corpus, Entry, Recommendation, Role, Term, Topic
+from .reply import (ANSWER, BROWSE, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, Action, Part, Reply)
+
+PLAIN = "plain"
+PRO = "pro"
+
+
+def label(entry: Entry | Term) -> str:
+    if isinstance(entry, Recommendation):
+        return f"Anbefaling {entry.number}"
+    if isinstance(entry, Role):
+        return f"Roller og ansvar {entry.section}"
+    if isinstance(entry, Term):
+        return f"Ordliste: {entry.term}"
+    return "For pasienter og pårørende"
+
+
+def short_label(entry: Entry | Term, limit: int = 40) -> str:
+    """Button text: the number plus the start of the title."""
+    head = {Recommendation: lambda e: f"{e.number}", Role: lambda e: f"{e.section}"}.get(type(entry))
+    title = entry.term if isinstance(entry, Term) else entry.title
+    text = f"{head(entry)} {title}" if head else title
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def location(corpus: Corpus, chapter: str | None, section: str | None) -> str:
+    bits = []
+    chap = corpus.chapter(chapter)
+    if chap:
+        bits.append(f"Kapittel {chap.number} {chap.title}")
+    sec = corpus.section(section)
+    if sec:
+        bits.append(f"{sec.number} {sec.title}")
+    return " › ".join(bits) if bits else "Plassering i retningslinjen ikke kjent i ropbot"
+
+
+def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | None = None,
+                decision: str = ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
+    if isinstance(entry, Term):
+        return term_reply(corpus, entry, audience, hits)
+    if isinstance(entry, Recommendation) and not entry.answerable:
+        return placeholder_reply(corpus, entry, audience, decision, hits)
+    view = view or (PLAIN if audience == RELATIVE and entry.plain else PRO)
+    parts: list[Part] = [Part("heading", f"{label(entry)}: {entry.title}")]
+    if isinstance(entry, Recommendation):
+        meta = location(corpus, entry.chapter, entry.section)
+        meta += f" · Gradering: {entry.grade}" if entry.grade else " · Ikke gradert"
+        parts.append(Part("meta", meta))
+    elif isinstance(entry, Role):
+        parts.append(Part("meta", location(corpus, "8", entry.section)))
+        if entry.responsible:
+            parts.append(Part("meta", "Ansvarlig: " + ", ".join(entry.responsible)))
+    body = entry.plain if view == PLAIN and entry.plain else entry.text
+    parts.append(Part("body", body))
+    if isinstance(entry, Role) and view == PRO:
+        parts.extend(Part("bullet", p) for p in entry.points)
+    parts.append(Part("source", "Les den offisielle teksten", entry.source))
+    parts.append(Part("credit", corpus.guideline.credit))
+    return Reply(decision, tuple(parts), entry.id, entry.source, tuple(followups(corpus, entry, view)),
+                 hits, audience, view)
+
+
+def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
+    actions: list[Action] = []
+    if entry.plain and entry.text:
+        actions.append(Action("Fagtekst" if view == PLAIN else "Enklere språk",
+                              f"view:{entry.id}:{PRO if view == PLAIN else PLAIN}"))
+    refs: list[str] = []
+    if isinstance(entry, Recommendation):
+        refs = list(entry.related)
+        if entry.section:
+            actions.append(Action(f"Hele {entry.section}", f"section:{entry.section}"))
+    elif isinstance(entry, Role):
+        refs = list(entry.recommendations)
+    elif isinstance(entry, Topic):
+        refs = list(entry.cites)
+    for ref in refs[:4]:
+        other = corpus.get(ref)
+        if other is not None:
+            actions.append(Action(short_label(other, 32), f"show:{ref}"))
+    return actions
+
+
+def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: str, decision: str,
+                      hits: tuple[Hit, ...] = ()) -> Reply:
+    parts = [
+        Part("heading", f"Anbefaling {rec.number}"),
+        Part("meta", location(corpus, rec.chapter, rec.section)),
+        Part("body", f"Teksten til anbefaling {rec.number} er ikke skrevet inn i ropbot ennå. "
+                     "Les den offisielle teksten hos Helsebiblioteket."),
+        Part("source", "Offisiell tekst", rec.source),
+        Part("credit", corpus.guideline.credit),
+    ]
+    actions = (Action(f"Hele {rec.section}", f"section:{rec.section}"),) if rec.section else ()
+    return Reply(decision, tuple(parts), rec.id, rec.source, actions, hits, audience)
+
+
+def term_reply(corpus: Corpus, term: Term, audience: str, hits: tuple[Hit, ...] = ()) -> Reply:
+    parts = [Part("heading", f"{term.term}"), Part("body", term.definition)]
+    if term.aliases:
+        parts.append(Part("meta", "Også kalt: " + ", ".join(term.aliases[:5])))
+    if term.source:
+        parts.append(Part("source", "Kilde", term.source))
+    parts.append(Part("credit", "Ordforklaring skrevet av ropbot."))
+    actions = tuple(Action(short_label(o, 32), f"show:{o.id}") for ref in term.see[:4] if (o := corpus.get(ref)))
+    return Reply(GLOSSARY, tuple(parts), term.id, term.source, actions, hits, audience)
+
+
+def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
+    section = corpus.section(number)
+    if section is None:
+        return None
+    recs = corpus.in_section(number)
+    role = corpus.get(f"S{number}")
+    parts = [Part("heading", f"{section.number} {section.title}"),
+             Part("meta", location(corpus, section.chapter, None))]
+    if isinstance(role, Role):
+        parts.append(Part("body", role.plain if audience == RELATIVE and role.plain else role.text))
+    if recs:
+        parts.append(Part("body", "Anbefalinger i dette underkapitlet:"))
+        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else 'ikke skrevet inn ennå'}")
+                     for r in recs)
+    elif not isinstance(role, Role):
+        parts.append(Part("body", "ropbot har ingen anbefalinger fra dette underkapitlet."))
+    if section.url:
+        parts.append(Part("source", "Les den offisielle teksten", section.url))
+    actions = tuple(Action(short_label(r, 32), f"show:{r.id}") for r in recs[:8])
+    return Reply(BROWSE, tuple(parts), None, section.url, actions, (), audience)
+
+
+def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> Reply:
+    parts = [Part("body", intro)] if intro else []
+    parts.append(Part("heading", "Kapitler med anbefalinger"))
+    actions = []
+    for chapter in corpus.chapters:
+        count = sum(1 for r in corpus.recommendations if r.chapter == chapter.number)
+        if count:
+            parts.append(Part("bullet", f"Kapittel {chapter.number} {chapter.title} ({count} anbefalinger)"))
+            actions.append(Action(f"{chapter.number} {chapter.title}"[:40], f"chapter:{chapter.number}"))
+    return Reply(BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
+
+
+def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str) -> Reply:
+    options = [corpus.get(h.id) for h in hits[:3]]
+    parts = [Part("body", "Jeg er ikke helt sikker på hva du mener. Mente du en av disse?")]
+    parts.extend(Part("bullet", f"{label(o)}: {o.term if isinstance(o, Term) else o.title}") for o in options if o)
+    actions = tuple(Action(short_label(o), f"show:{o.id}") for o in options if o)
+    return Reply(DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
+
+
+def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...]) -> Reply:
+    parts = [Part("body", text)]
+    if examples:
+        parts.append(Part("body", "Eksempler på spørsmål:"))
+        parts.extend(Part("bullet", e) for e in examples[:3])
+    actions = (Action("Bla i kapitlene", "chapters"), Action("Roller og ansvar", "roles"))
+    return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
+
+
+def crisis_reply(rules: CrisisRules, kinds: frozenset[str], audience: str) -> Reply:
+    parts = [Part("alert", rules.heading)]
+    if "violence" in kinds:
+        parts.append(Part("alert", rules.violence_first))
+    parts.extend(Part("bullet", line) for line in rules.lines)
+    if kinds & {"overdose", "unconscious"}:
+        parts.append(Part("body", rules.overdose_tip))
+    parts.append(Part("note", rules.footer))
+    return Reply(CRISIS, tuple(parts), audience=audience, crisis=kinds)

@@ -1,0 +1,153 @@
+"""The channel-agnostic core: normalise → match → decide → compose.
+
+Channels call `Engine.handle(text, audience)` and render the `Reply`. The
+audience a channel passes in is the conversation's; the reply carries the
+audience to use from now on (a relative's cue switches it and it sticks).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from . import compose
+from .intents import RELATIVE, STAFF
+from .live import Knowledge, LiveKnowledge
+from .matcher import Hit
+from .model import Recommendation, Term
+from .normalize import fold
+from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
+
+MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
+ANSWER_AT = 0.62
+SUGGEST_AT = 0.35
+CLOSE_MARGIN = 0.06
+TOTAL = 93
+
+_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "null en to tre fire fem seks sju åtte ni ti elleve tolv tretten fjorten femten seksten sytten atten nitten tjue".split())}
+_NUMBER_WORDS.update({"ett": 1, "syv": 7, "ein": 1, "eit": 1, "tjuge": 20, "tjueen": 21})
+_TENS = {"tjue": 20, "tretti": 30, "tredve": 30, "førti": 40, "femti": 50, "seksti": 60, "sytti": 70, "åtti": 80, "nitti": 90}
+_NUM = r"(\d{1,4}|[a-zæøå]+)"
+_LOOKUP = re.compile(
+    r"(?:^|[\s/#(])(?:anbefaling(?:en|a)?|anb\.?|tilråding(?:a)?|recommendation|nr\.?|nummer|no\.)\s*"
+    r"(?:nr\.?|nummer)?\s*" + _NUM + r"\b|#\s*(\d{1,4})\b|^/?(\d{1,3})$")
+_GLOSSARY = re.compile(r"^(?:/ordliste\s+|hva|kva)\s*(?:er|betyr|står|menes med|meinast med)?\s*"
+                       r"(?:et|en|ei|eit|ein)?\s*(.+?)(?:\s+for)?\s*\??$")
+
+
+def _number(token: str) -> int | None:
+    if token.isdigit():
+        return int(token)
+    if token in _NUMBER_WORDS:
+        return _NUMBER_WORDS[token]
+    for word, tens in _TENS.items():
+        if token.startswith(word):
+            rest = token[len(word):]
+            if not rest:
+                return tens
+            if rest in _NUMBER_WORDS and 0 < _NUMBER_WORDS[rest] < 10:
+                return tens + _NUMBER_WORDS[rest]
+    return None
+
+
+class Engine:
+    def __init__(self, live: LiveKnowledge) -> None:
+        self.live = live
+
+    @property
+    def knowledge(self) -> Knowledge:
+        return self.live.current
+
+    def handle(self, text: str | None, audience: str = STAFF) -> Reply:
+        k = self.live.current  # one snapshot per message
+        text = (text or "")[:MAX_CHARS]
+        folded = " ".join(k.normalizer.words(text))
+        raw = fold(text).strip()
+        if not folded:
+            return Reply(EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
+                                              "Skriv /hjelp for eksempler."),), audience=audience)
+        kinds = k.crisis.detect(folded)
+        if kinds:
+            return compose.crisis_reply(k.crisis, kinds, audience)
+        cue = k.conversation.audience_cue(folded)
+        new_audience = cue or audience
+        intent = k.conversation.intent(folded)
+        if intent:
+            return Reply(INTENT, (Part("body", intent.reply),), audience=new_audience)
+        looked_up = self._lookup(k, raw, new_audience)
+        if looked_up:
+            return looked_up
+        reply = self._match(k, text, folded, new_audience)
+        if cue and cue != audience:
+            note = k.conversation.switch_relative if cue == RELATIVE else k.conversation.switch_staff
+            if reply.decision == FALLBACK and len(k.normalizer.terms(text)) <= 2:
+                return Reply(AUDIENCE, (Part("body", note),), audience=cue)
+            reply = replace(reply, parts=(*reply.parts, Part("note", note)))
+        return reply
+
+    def _lookup(self, k: Knowledge, raw: str, audience: str) -> Reply | None:
+        m = _LOOKUP.search(raw)
+        if m:
+            number = _number(next(g for g in m.groups() if g))
+            if number is not None:
+                return self.by_number(number, audience)
+        g = _GLOSSARY.match(raw)
+        if g:
+            term = self._term(k, g.group(1))
+            if term:
+                return compose.term_reply(k.corpus, term, audience)
+        return None
+
+    @staticmethod
+    def _term(k: Knowledge, phrase: str) -> Term | None:
+        wanted = " ".join(k.normalizer.words(phrase))
+        variants = {wanted, wanted.removesuffix(" team"), wanted.replace(" ", "-"), wanted.replace(" ", "")}
+        for term in k.corpus.glossary:
+            names = {" ".join(k.normalizer.words(n)) for n in (term.term, *term.aliases)}
+            if variants & names:
+                return term
+        return None
+
+    def by_number(self, number: int, audience: str = STAFF) -> Reply:
+        k = self.live.current
+        rec = k.corpus.recommendation(number)
+        if rec is None:
+            return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL}. "
+                                               f"Anbefaling {number} finnes ikke."),), audience=audience)
+        return compose.entry_reply(k.corpus, rec, audience, decision=NUMBER)
+
+    def _match(self, k: Knowledge, text: str, folded: str, audience: str) -> Reply:
+        hits = tuple(k.matcher.rank(text))
+        decision = decide(hits)
+        if decision == "answer":
+            entry = k.corpus.get(hits[0].id)
+            return compose.entry_reply(k.corpus, entry, audience, hits=hits)
+        if decision == "did_you_mean":
+            return compose.did_you_mean(k.corpus, hits, audience)
+        return compose.fallback(k.corpus, k.conversation.fallback, hits, audience, k.conversation.help_examples)
+
+    def show(self, entry_id: str, audience: str = STAFF, view: str | None = None) -> Reply | None:
+        k = self.live.current
+        entry = k.corpus.get(entry_id)
+        if entry is None:
+            return None
+        return compose.entry_reply(k.corpus, entry, audience, view)
+
+    def section(self, number: str, audience: str = STAFF) -> Reply | None:
+        return compose.section_reply(self.live.current.corpus, number, audience)
+
+    def chapters(self, audience: str = STAFF) -> Reply:
+        return compose.chapters_reply(self.live.current.corpus, audience)
+
+
+def decide(hits: tuple[Hit, ...]) -> str:
+    """answer, did_you_mean or fallback, from the calibrated confidences."""
+    if not hits or hits[0].score < SUGGEST_AT:
+        return "fallback"
+    top = hits[0].score
+    runner_up = hits[1].score if len(hits) > 1 else 0.0
+    if top >= ANSWER_AT and top - runner_up >= CLOSE_MARGIN:
+        return "answer"
+    if top >= ANSWER_AT + 0.15:
+        return "answer"
+    return "did_you_mean"

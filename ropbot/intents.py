@@ -1,0 +1,62 @@
+"""Conversation intents (greeting, help, thanks) and audience cues, read from intents/*.yaml."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .yamlio import load_file
+
+STAFF = "staff"
+RELATIVE = "relative"
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    reply: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    intents: tuple[Intent, ...]
+    help_examples: tuple[str, ...]
+    relative_cues: tuple[re.Pattern[str], ...]
+    staff_cues: tuple[re.Pattern[str], ...]
+    switch_relative: str
+    switch_staff: str
+    fallback: str
+    out_of_scope: str
+
+    @classmethod
+    def load(cls, path: Path) -> "Conversation":
+        data = load_file(path, f"intents/{path.name}")
+        intents = tuple(
+            Intent(name, tuple(re.compile(p) for p in data[name]["patterns"]), data[name]["reply"].strip())
+            for name in ("greeting", "thanks", "help")
+        )
+        aud = data["audience"]
+        return cls(
+            intents=intents,
+            help_examples=tuple(data["help"].get("examples") or ()),
+            relative_cues=tuple(re.compile(p) for p in aud["relative"]),
+            staff_cues=tuple(re.compile(p) for p in aud["staff"]),
+            switch_relative=aud["switch_relative"].strip(),
+            switch_staff=aud["switch_staff"].strip(),
+            fallback=data["fallback"]["reply"].strip(),
+            out_of_scope=data["fallback"]["out_of_scope"].strip(),
+        )
+
+    def intent(self, folded: str) -> Intent | None:
+        for intent in self.intents:
+            if any(p.match(folded) for p in intent.patterns):
+                return intent
+        return None
+
+    def audience_cue(self, folded: str) -> str | None:
+        if any(p.search(folded) for p in self.staff_cues):
+            return STAFF
+        if any(p.search(folded) for p in self.relative_cues):
+            return RELATIVE
+        return None

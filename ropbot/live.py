@@ -1,0 +1,86 @@
+"""The live knowledge handle: the one piece of global mutable state, swapped atomically.
+
+A `Knowledge` bundles everything built from `corpus/` and `intents/` (corpus,
+lexicon, rules, index). Readers take `live.current` once per message and use
+that snapshot throughout, so a reload never shows them a half-swapped state.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .crisis import CrisisRules
+from .intents import Conversation
+from .loader import LoadResult, load_corpus, load_files
+from .matcher import Matcher
+from .model import Corpus
+from .normalize import Lexicon, Normalizer, vocabulary_of
+from .validate import Problem
+from .yamlio import YamlError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    corpus: Corpus
+    lexicon: Lexicon
+    crisis: CrisisRules
+    conversation: Conversation
+    normalizer: Normalizer
+    matcher: Matcher
+    loaded_at: float
+    build_seconds: float
+
+
+def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
+    started = time.perf_counter()
+    lexicon = Lexicon.load(intents_dir / "lexicon.yaml")
+    crisis = CrisisRules.load(intents_dir / "crisis.yaml")
+    conversation = Conversation.load(intents_dir / "conversation.yaml")
+    texts = []
+    for entry in corpus.entries():
+        texts.extend((entry.title, entry.text, entry.plain, *entry.examples, *entry.keywords))
+    for term in corpus.glossary:
+        texts.extend((term.term, term.definition, *term.aliases))
+    normalizer = Normalizer(lexicon, vocabulary_of(texts, lexicon))
+    matcher = Matcher(corpus, normalizer)
+    return Knowledge(corpus, lexicon, crisis, conversation, normalizer, matcher, time.time(),
+                     time.perf_counter() - started)
+
+
+class LiveKnowledge:
+    def __init__(self, corpus_dir: Path, intents_dir: Path) -> None:
+        self.corpus_dir = Path(corpus_dir)
+        self.intents_dir = Path(intents_dir)
+        self._lock = threading.Lock()  # serialises reloads; readers never take it
+        result = load_corpus(self.corpus_dir)
+        if not result.ok:
+            raise CorpusError(result.errors)
+        self.current: Knowledge = build(result.corpus, self.intents_dir)
+
+    def reload(self, files: dict[str, bytes] | None = None) -> LoadResult:
+        """Validate and swap in a new corpus; on any error keep serving the old one."""
+        with self._lock:
+            result = load_files(files) if files is not None else load_corpus(self.corpus_dir)
+            if not result.ok:
+                log.warning("corpus reload refused: %d errors; keeping %s", len(result.errors),
+                            self.current.corpus.checksum[:12])
+                return result
+            try:
+                knowledge = build(result.corpus, self.intents_dir)
+            except (YamlError, KeyError, TypeError, ValueError) as exc:
+                log.warning("intents reload refused: %s", exc)
+                return LoadResult(None, [Problem("intents", getattr(exc, "line", 0), str(exc))])
+            self.current = knowledge  # a single reference assignment: atomic for readers
+            log.info("corpus live: %s", result.corpus.checksum[:12])
+            return result
+
+
+class CorpusError(Exception):
+    def __init__(self, errors: list[Problem]) -> None:
+        super().__init__("corpus has errors:\n" + "\n".join(map(str, errors)))
+        self.errors = errors

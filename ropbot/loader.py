@@ -1,0 +1,215 @@
+"""Read `corpus/*.yaml` into a checked, immutable `Corpus`.
+
+Any file may hold any of the top-level lists, so admins can split the corpus
+by chapter; the loader merges them and refuses the whole set on any error,
+which is what lets a reload keep the old corpus live.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import validate as v
+from .model import Chapter, Corpus, Guideline, Recommendation, Role, Section, Term, Topic
+from .yamlio import YamlError, load_text
+
+log = logging.getLogger(__name__)
+
+TOP_LEVEL = {
+    "guideline": "guideline",
+    "chapters": "chapter",
+    "recommendations": "recommendation",
+    "roles": "role",
+    "topics": "topic",
+    "glossary": "term",
+}
+
+
+@dataclass
+class LoadResult:
+    corpus: Corpus | None
+    errors: list[v.Problem] = field(default_factory=list)
+    warnings: list[v.Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.corpus is not None and not self.errors
+
+
+def corpus_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def checksum_of(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
+    return digest.hexdigest()
+
+
+def read_files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in corpus_files(directory)}
+
+
+def load_corpus(directory: Path | str) -> LoadResult:
+    directory = Path(directory)
+    if not directory.is_dir():
+        return LoadResult(None, [v.Problem(str(directory), 0, "corpus directory not found")])
+    return load_files(read_files(directory))
+
+
+def load_files(files: dict[str, bytes]) -> LoadResult:
+    """Check and build a corpus from file name -> bytes (used for staged uploads too)."""
+    report = v.Report()
+    records: list[v.Record] = []
+    for name in sorted(files):
+        try:
+            text = files[name].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.error(name, 0, f"not UTF-8 text ({exc.reason})")
+            continue
+        try:
+            data = load_text(text, name)
+        except YamlError as exc:
+            report.error(exc.file, exc.line, exc.message)
+            continue
+        records.extend(_records(name, data, report))
+    if not files:
+        report.error("corpus", 0, "no .yaml files found")
+    corpus = _build(records, report, checksum_of(files)) if not report.errors else None
+    return LoadResult(corpus if not report.errors else None, report.errors, report.warnings)
+
+
+def _records(name: str, data: Any, report: v.Report) -> list[v.Record]:
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        report.error(name, 1, "top level must be a mapping of lists (recommendations:, roles: …)")
+        return []
+    out: list[v.Record] = []
+    for key, value in data.items():
+        kind = TOP_LEVEL.get(key)
+        line = data.key_lines.get(str(key), 1) if hasattr(data, "key_lines") else 1
+        if kind is None:
+            report.error(name, line, f"unknown top-level key {key!r} (expected one of {', '.join(TOP_LEVEL)})")
+            continue
+        if kind == "guideline":
+            out.append(v.Record(kind, value, name))
+            continue
+        if not isinstance(value, list):
+            report.error(name, line, f"{key!r} must be a list")
+            continue
+        out.extend(v.Record(kind, item, name) for item in value)
+    return out
+
+
+def _build(records: list[v.Record], report: v.Report, checksum: str) -> Corpus | None:
+    good = [r for r in records if v.check_fields(r, report)]
+    guidelines = [r for r in good if r.kind == "guideline"]
+    if len(guidelines) != 1:
+        report.error("corpus", 0, f"expected exactly one 'guideline:' block, found {len(guidelines)}")
+    chapters: list[Chapter] = []
+    for record in (r for r in good if r.kind == "chapter"):
+        sections = []
+        for raw in record.data.get("sections") or []:
+            sub = v.Record("section", raw, record.file)
+            if v.check_fields(sub, report):
+                sections.append(Section(raw["number"], raw["title"], raw.get("url"), record.data["number"]))
+        chapters.append(Chapter(record.data["number"], record.data["title"], record.data.get("url"), tuple(sections)))
+    entries = [r for r in good if r.kind in ("recommendation", "role", "topic", "term")]
+    v.check_duplicates(entries, report)
+    for record in entries:
+        if record.kind == "recommendation":
+            v.check_recommendation(record, report)
+        elif record.kind in ("role", "topic"):
+            v.check_text_entry(record, report)
+    section_numbers = {s.number for c in chapters for s in c.sections}
+    v.check_references(entries, section_numbers, report)
+    chapter_numbers = {c.number for c in chapters}
+    for record in entries:
+        if record.kind == "recommendation" and record.data.get("chapter") not in (None, *chapter_numbers):
+            report.error(record.file, record.data.line, f"{record.data['id']}: unknown chapter {record.data['chapter']!r}")
+    v.check_coverage(entries, report)
+    if report.errors:
+        return None
+    g = guidelines[0].data
+    guideline = Guideline(
+        title=g["title"], short_title=g["short_title"], is_number=g["is_number"], isbn=g["isbn"],
+        publisher=g["publisher"], published=g["published"], url=g["url"], credit=g["credit"],
+        key_messages=tuple(g.get("key_messages") or ()),
+    )
+    return Corpus(
+        guideline=guideline,
+        chapters=tuple(chapters),
+        recommendations=tuple(sorted((_recommendation(r) for r in entries if r.kind == "recommendation"),
+                                     key=lambda rec: rec.number)),
+        roles=tuple(_role(r) for r in entries if r.kind == "role"),
+        topics=tuple(_topic(r) for r in entries if r.kind == "topic"),
+        glossary=tuple(_term(r) for r in entries if r.kind == "term"),
+        checksum=checksum,
+    )
+
+
+def _t(values: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in values or ())
+
+
+def _common(record: v.Record) -> dict[str, Any]:
+    d = record.data
+    return dict(
+        id=d["id"], title=d["title"].strip(), text=(d.get("text") or "").strip(),
+        plain=(d.get("plain") or "").strip(), source=d["source"], examples=_t(d.get("examples")),
+        keywords=_t(d.get("keywords")), audience=_t(d.get("audience")), relatives=bool(d.get("relatives", False)),
+        file=record.file, line=d.line,
+    )
+
+
+def _recommendation(record: v.Record) -> Recommendation:
+    d = record.data
+    return Recommendation(
+        **_common(record), number=d["number"], chapter=d["chapter"], section=d["section"], grade=d["grade"],
+        status=d["status"], related=_t(d.get("related")), patient_point=d.get("patient_point"),
+        source_note=d.get("source_note"),
+    )
+
+
+def _role(record: v.Record) -> Role:
+    d = record.data
+    return Role(**_common(record), section=d["section"], responsible=_t(d["responsible"]),
+                points=_t(d.get("points")), recommendations=_t(d["recommendations"]))
+
+
+def _topic(record: v.Record) -> Topic:
+    d = record.data
+    return Topic(**_common(record), cites=_t(d.get("cites")), patient_point=d.get("patient_point"))
+
+
+def _term(record: v.Record) -> Term:
+    d = record.data
+    return Term(id=d["id"], term=d["term"], definition=d["definition"].strip(), aliases=_t(d.get("aliases")),
+                see=_t(d.get("see")), source=d.get("source"), file=record.file, line=d.line)
+
+
+def coverage(result: LoadResult) -> dict[str, Any]:
+    """The figures `ropbot validate --json` reports."""
+    corpus = result.corpus
+    recs = corpus.recommendations if corpus else ()
+    written = [r for r in recs if r.status == "written"]
+    entries = [*written, *(corpus.roles if corpus else ()), *(corpus.topics if corpus else ())]
+    return {
+        "ok": result.ok,
+        "errors": [str(p) for p in result.errors],
+        "warnings": [str(p) for p in result.warnings],
+        "recommendations_total": len(recs),
+        "recommendations_written": len(written),
+        "recommendations_placeholder": len(recs) - len(written),
+        "roles": len(corpus.roles) if corpus else 0,
+        "topics": len(corpus.topics) if corpus else 0,
+        "glossary_terms": len(corpus.glossary) if corpus else 0,
+        "examples_min": min((len(e.examples) for e in written), default=0),
+        "examples_min_all": min((len(e.examples) for e in entries), default=0),
+        "checksum": corpus.checksum if corpus else None,
+    }

@@ -1,0 +1,175 @@
+"""Turn a message into weighted search terms.
+
+Pipeline: lower-case (keeping æøå) → tokens → nynorsk to bokmål → synonym and
+abbreviation phrases from the lexicon → stop words out → typo correction and
+compound split/join against the corpus vocabulary → stems. Snowball over-stems
+domain words, so words ending in a lexicon lemma keep that lemma.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from .yamlio import load_file
+
+_TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòúç]+")
+_INFLECTIONS = ("", "n", "en", "er", "ene", "ens", "et", "a", "s", "r", "ne", "rs", "ets", "as")
+_EXTRA_SUFFIXES = ("ninger", "ningen", "ingen", "ninga", "inga", "ning", "ing", "else", "ende", "het")
+
+# Weights of derived terms relative to the words the user typed.
+W_TYPED = 1.0
+W_CORRECTED = 0.9
+W_JOINED = 0.8
+W_SYNONYM = 0.6
+W_SPLIT = 0.5
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    nynorsk: dict[str, str] = field(default_factory=dict)
+    phrases: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]] = field(default_factory=dict)
+    lemmas: tuple[str, ...] = ()
+    stopwords: frozenset[str] = frozenset()
+    known: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls, path: Path) -> "Lexicon":
+        data = load_file(path, f"intents/{path.name}") or {}
+        return cls.from_data(data)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Lexicon":
+        nynorsk = {str(k).lower(): str(v).lower() for k, v in (data.get("nynorsk") or {}).items()}
+        phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        known: set[str] = set(nynorsk) | set(nynorsk.values())
+        for canonical, variants in (data.get("synonyms") or {}).items():
+            target = tuple(_tokens(str(canonical)))
+            known.update(target)
+            for variant in variants or ():
+                words = tuple(nynorsk.get(w, w) for w in _tokens(str(variant)))
+                if words and words != target:
+                    phrases.setdefault(words[0], []).append((words, target))
+                    known.update(words)
+        lemmas = tuple(sorted({str(x).lower() for x in data.get("lemmas") or ()}, key=len, reverse=True))
+        stop = frozenset(str(x).lower() for x in data.get("stopwords") or ())
+        return cls(nynorsk, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
+                   lemmas, stop, frozenset(known | set(lemmas)))
+
+
+def fold(text: str) -> str:
+    """Lower-case and normalise Unicode, keeping æøå (rapidfuzz does not lower-case by itself)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return text.replace("ä", "æ").replace("ö", "ø")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+_snowball = snowballstemmer.stemmer("norwegian")
+
+
+class Normalizer:
+    def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        self.vocabulary: frozenset[str] = frozenset(vocabulary)
+        self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 4)
+        self.stem = lru_cache(maxsize=50_000)(self._stem)
+        self.correct = lru_cache(maxsize=20_000)(self._correct)
+
+    def words(self, text: str) -> list[str]:
+        """Surface tokens in bokmål: lower-cased, nynorsk mapped."""
+        ny = self.lexicon.nynorsk
+        return [ny.get(w, w) for w in _tokens(text)]
+
+    def _stem(self, word: str) -> str:
+        if word.isdigit() or len(word) <= 3:
+            return word
+        for lemma in self.lexicon.lemmas:
+            idx = word.rfind(lemma)
+            if idx >= 0 and word[idx + len(lemma):] in _INFLECTIONS:
+                return word[: idx + len(lemma)]
+        stem = _snowball.stemWord(word)
+        for suffix in _EXTRA_SUFFIXES:
+            if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
+                return stem[: -len(suffix)]
+        return stem
+
+    def _correct(self, word: str) -> str | None:
+        if len(word) < 5 or not self._vocab_list:
+            return None
+        hit = process.extractOne(word, self._vocab_list, scorer=fuzz.ratio, score_cutoff=84)
+        return hit[0] if hit else None
+
+    def _split(self, word: str) -> tuple[str, str] | None:
+        vocab = self.vocabulary
+        for i in range(3, len(word) - 2):
+            head, tail = word[:i], word[i:]
+            if tail in vocab or self.stem(tail) in self._stem_vocab:
+                for h in (head, head[:-1] if head[-1] in "se" else None):
+                    if h and len(h) >= 3 and h in vocab:
+                        return h, tail
+        return None
+
+    @property
+    def _stem_vocab(self) -> frozenset[str]:
+        cached = getattr(self, "_sv", None)
+        if cached is None:
+            cached = frozenset(self.stem(w) for w in self.vocabulary)
+            self._sv = cached
+        return cached
+
+    def terms(self, text: str, *, query: bool = True) -> dict[str, float]:
+        """Weighted stems for `text`. Queries also get typo correction and compound handling."""
+        words = self.words(text)
+        weighted: list[tuple[str, float]] = []
+        lex = self.lexicon
+        for i, word in enumerate(words):
+            for variant, target in lex.phrases.get(word, ()):
+                if tuple(words[i:i + len(variant)]) == variant:
+                    weighted.extend((t, W_SYNONYM) for t in target)
+                    break
+        vocab = self.vocabulary
+        content = [w for w in words if w not in lex.stopwords]
+        for i, word in enumerate(content):
+            weighted.append((word, W_TYPED))
+            if not query:
+                continue
+            if i + 1 < len(content) and word + content[i + 1] in vocab:
+                weighted.append((word + content[i + 1], W_JOINED))
+            if word in vocab or word in lex.known or word.isdigit():
+                parts = self._split(word) if len(word) >= 7 else None
+            else:
+                fixed = self.correct(word)
+                if fixed:
+                    weighted.append((fixed, W_CORRECTED))
+                    for variant, target in lex.phrases.get(fixed, ()):
+                        if len(variant) == 1:
+                            weighted.extend((t, W_SYNONYM) for t in target)
+                            break
+                parts = self._split(fixed or word) if len(fixed or word) >= 7 else None
+            if parts:
+                weighted.extend((p, W_SPLIT) for p in parts)
+        out: dict[str, float] = {}
+        for word, weight in weighted:
+            if word in lex.stopwords:
+                continue
+            stem = self.stem(word)
+            if weight > out.get(stem, 0.0):
+                out[stem] = weight
+        return out
+
+
+def vocabulary_of(texts: Iterable[str], lexicon: Lexicon) -> set[str]:
+    vocab: set[str] = set()
+    for text in texts:
+        vocab.update(lexicon.nynorsk.get(w, w) for w in _tokens(text))
+    vocab.update(lexicon.known)
+    return {w for w in vocab if w not in lexicon.stopwords and not w.isdigit()}

@@ -1,0 +1,216 @@
+"""Corpus rules: field schemas, id formats, cross references and coverage.
+
+The loader calls `check` on raw records before building dataclasses, so a
+corpus that reaches the engine has already passed every rule here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .yamlio import LineDict, line_of
+
+TOTAL_RECOMMENDATIONS = 93
+MIN_EXAMPLES = 4
+
+# field -> (required, accepted types). "list" means a list of strings.
+_STR = (str,)
+_OPT_STR = (str, type(None))
+SCHEMAS: dict[str, dict[str, tuple[bool, tuple[type, ...]]]] = {
+    "guideline": {
+        "title": (True, _STR), "short_title": (True, _STR), "is_number": (True, _STR),
+        "isbn": (True, _STR), "publisher": (True, _STR), "published": (True, _STR),
+        "url": (True, _STR), "credit": (True, _STR), "key_messages": (False, (list,)),
+        "key_messages_source": (False, _OPT_STR),
+    },
+    "chapter": {
+        "number": (True, _STR), "title": (True, _STR), "url": (False, _OPT_STR),
+        "sections": (False, (list,)),
+    },
+    "section": {"number": (True, _STR), "title": (True, _STR), "url": (False, _OPT_STR)},
+    "recommendation": {
+        "id": (True, _STR), "number": (True, (int,)), "chapter": (True, _OPT_STR),
+        "section": (True, _OPT_STR), "grade": (True, _OPT_STR), "title": (True, _STR),
+        "text": (True, _OPT_STR), "plain": (True, _OPT_STR), "audience": (True, (list,)),
+        "source": (True, _STR), "examples": (True, (list,)), "status": (True, _STR),
+        "keywords": (False, (list,)), "related": (False, (list,)), "relatives": (False, (bool,)),
+        "patient_point": (False, (int, type(None))), "source_note": (False, _OPT_STR),
+    },
+    "role": {
+        "id": (True, _STR), "section": (True, _STR), "title": (True, _STR),
+        "responsible": (True, (list,)), "text": (True, _STR), "plain": (False, _OPT_STR),
+        "recommendations": (True, (list,)), "source": (True, _STR), "examples": (False, (list,)),
+        "keywords": (False, (list,)), "points": (False, (list,)), "relatives": (False, (bool,)),
+        "audience": (False, (list,)), "source_note": (False, _OPT_STR),
+    },
+    "topic": {
+        "id": (True, _STR), "title": (True, _STR), "text": (True, _STR), "plain": (True, _STR),
+        "source": (True, _STR), "examples": (True, (list,)), "keywords": (False, (list,)),
+        "audience": (False, (list,)), "cites": (False, (list,)),
+        "patient_point": (False, (int, type(None))), "relatives": (False, (bool,)),
+        "source_note": (False, _OPT_STR),
+    },
+    "term": {
+        "id": (True, _STR), "term": (True, _STR), "definition": (True, _STR),
+        "aliases": (False, (list,)), "see": (False, (list,)), "source": (False, _OPT_STR),
+    },
+}
+
+ID_PATTERNS = {
+    "recommendation": re.compile(r"^R([1-9][0-9]?)$"),
+    "role": re.compile(r"^S\d+(\.\d+)*$"),
+    "topic": re.compile(r"^(P\d+|T-[a-z0-9-]+)$"),
+    "term": re.compile(r"^G-[a-z0-9-]+$"),
+}
+STATUSES = ("written", "placeholder")
+URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "message": self.message}
+
+
+@dataclass
+class Record:
+    """A raw mapping read from one file, waiting to be checked."""
+
+    kind: str
+    data: LineDict
+    file: str
+
+
+@dataclass
+class Report:
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def error(self, file: str, line: int, message: str) -> None:
+        self.errors.append(Problem(file, line, message))
+
+    def warn(self, file: str, line: int, message: str) -> None:
+        self.warnings.append(Problem(file, line, message))
+
+
+def check_fields(record: Record, report: Report) -> bool:
+    """Check one mapping against its schema; return False if it cannot be built."""
+    data, file = record.data, record.file
+    if not isinstance(data, dict):
+        report.error(file, 0, f"{record.kind} must be a mapping, got {type(data).__name__}")
+        return False
+    schema = SCHEMAS[record.kind]
+    ok = True
+    label = _label(record)
+    for key in data:
+        if key not in schema:
+            report.error(file, line_of(data, str(key)), f"{label}: unknown field {key!r}")
+            ok = False
+    for key, (required, types) in schema.items():
+        if key not in data:
+            if required:
+                report.error(file, line_of(data), f"{label}: missing field {key!r}")
+                ok = False
+            continue
+        value = data[key]
+        if isinstance(value, bool) and bool not in types:
+            ok = _type_error(report, record, key, types) and False
+        elif not isinstance(value, types):
+            ok = _type_error(report, record, key, types) and False
+        elif isinstance(value, list) and record.kind not in ("chapter",) and key != "sections":
+            if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
+                report.error(file, line_of(data, key), f"{label}: {key!r} must be a list of plain values")
+                ok = False
+    pattern = ID_PATTERNS.get(record.kind)
+    if pattern and isinstance(data.get("id"), str) and not pattern.match(data["id"]):
+        report.error(file, line_of(data, "id"), f"{label}: id {data['id']!r} does not match {pattern.pattern}")
+        ok = False
+    return ok
+
+
+def _type_error(report: Report, record: Record, key: str, types: tuple[type, ...]) -> bool:
+    names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
+    report.error(record.file, line_of(record.data, key), f"{_label(record)}: field {key!r} must be {names}")
+    return False
+
+
+def _label(record: Record) -> str:
+    data = record.data if isinstance(record.data, dict) else {}
+    ident = data.get("id") or data.get("number") or ""
+    return f"{record.kind} {ident}".strip()
+
+
+def check_recommendation(record: Record, report: Report) -> None:
+    data, file = record.data, record.file
+    number = data["number"]
+    if not 1 <= number <= TOTAL_RECOMMENDATIONS:
+        report.error(file, line_of(data, "number"), f"recommendation number {number} is outside 1–{TOTAL_RECOMMENDATIONS}")
+    if data["id"] != f"R{number}":
+        report.error(file, line_of(data, "id"), f"id {data['id']!r} does not match number {number}")
+    status = data["status"]
+    if status not in STATUSES:
+        report.error(file, line_of(data, "status"), f"status must be one of {', '.join(STATUSES)}")
+    if not URL.match(data["source"]):
+        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+    if status == "written":
+        for key in ("title", "text", "plain"):
+            if not (data.get(key) or "").strip():
+                report.error(file, line_of(data, key), f"{data['id']}: written entry has empty {key!r}")
+        if len(data["examples"]) < MIN_EXAMPLES:
+            report.warn(file, line_of(data, "examples"),
+                        f"{data['id']}: only {len(data['examples'])} examples (want {MIN_EXAMPLES}+)")
+
+
+def check_text_entry(record: Record, report: Report) -> None:
+    data, file = record.data, record.file
+    if not URL.match(data["source"]):
+        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+    for key in ("title", "text"):
+        if not (data.get(key) or "").strip():
+            report.error(file, line_of(data, key), f"{data['id']}: empty {key!r}")
+
+
+def check_references(records: list[Record], section_numbers: set[str], report: Report) -> None:
+    ids = {r.data["id"] for r in records if isinstance(r.data, dict) and "id" in r.data}
+    ref_fields = {"recommendation": ("related",), "role": ("recommendations",),
+                  "topic": ("cites",), "term": ("see",)}
+    for record in records:
+        data = record.data
+        for key in ref_fields.get(record.kind, ()):
+            for ref in data.get(key) or ():
+                if str(ref) not in ids:
+                    report.error(record.file, line_of(data, key), f"{data['id']}: {key} refers to unknown id {ref!r}")
+        if record.kind in ("recommendation", "role"):
+            section = data.get("section")
+            if section and section not in section_numbers:
+                report.error(record.file, line_of(data, "section"),
+                             f"{data['id']}: section {section!r} is not listed under chapters")
+
+
+def check_duplicates(records: list[Record], report: Report) -> None:
+    seen: dict[str, Record] = {}
+    for record in records:
+        ident = record.data.get("id") if isinstance(record.data, dict) else None
+        if ident is None:
+            continue
+        if ident in seen:
+            first = seen[ident]
+            report.error(record.file, line_of(record.data, "id"),
+                         f"duplicate id {ident!r} (first at {first.file}:{line_of(first.data, 'id')})")
+        else:
+            seen[ident] = record
+
+
+def check_coverage(records: list[Record], report: Report) -> None:
+    numbers = {r.data["number"] for r in records if r.kind == "recommendation"}
+    missing = sorted(set(range(1, TOTAL_RECOMMENDATIONS + 1)) - numbers)
+    if missing:
+        report.error("corpus", 0, "recommendation numbers missing: " + ", ".join(map(str, missing)))

@@ -1,0 +1,87 @@
+"""Safe YAML loading that remembers line numbers.
+
+Admins edit the corpus by hand, so every error must point at a file and line.
+PyYAML drops positions after construction; this loader keeps them on mappings
+and rejects duplicate keys, which PyYAML would otherwise silently overwrite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class LineDict(dict):
+    """A mapping that knows the line it started on and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+@dataclass(frozen=True)
+class YamlError(Exception):
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    result = LineDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise yaml.constructor.ConstructorError(
+                None, None, "mapping key must be a plain value", key_node.start_mark
+            )
+        if key in result:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[str(key)] = key_node.start_mark.line + 1
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def load_text(text: str, name: str) -> Any:
+    """Parse YAML text; raise YamlError with the file name and 1-based line."""
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(name, line, f"YAML syntax: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise YamlError(name, 0, f"YAML: {exc}") from None
+
+
+def load_file(path: Path, name: str | None = None) -> Any:
+    label = name or path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(label, 0, f"not UTF-8 text ({exc.reason})") from None
+    return load_text(text, label)
+
+
+def line_of(value: Any, key: str | None = None) -> int:
+    if isinstance(value, LineDict):
+        if key is not None and key in value.key_lines:
+            return value.key_lines[key]
+        return value.line
+    return 0
