@@ -28,6 +28,7 @@ class Conversation:
     switch_staff: str
     fallback: str
     out_of_scope: str
+    out_of_scope_cues: tuple[re.Pattern[str], ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> "Conversation":
@@ -46,6 +47,7 @@ class Conversation:
             switch_staff=aud["switch_staff"].strip(),
             fallback=data["fallback"]["reply"].strip(),
             out_of_scope=data["fallback"]["out_of_scope"].strip(),
+            out_of_scope_cues=tuple(re.compile(p) for p in data.get("out_of_scope") or ()),
         )
 
     def intent(self, folded: str) -> Intent | None:
@@ -53,6 +55,9 @@ class Conversation:
             if any(p.match(folded) for p in intent.patterns):
                 return intent
         return None
+
+    def outside_scope(self, folded: str) -> bool:
+        return any(p.search(folded) for p in self.out_of_scope_cues)
 
     def audience_cue(self, folded: str) -> str | None:
         if any(p.search(folded) for p in self.staff_cues):

@@ -29,6 +29,7 @@ W_CORRECTED = 0.9
 W_JOINED = 0.8
 W_SYNONYM = 0.6
 W_SPLIT = 0.5
+W_GENERIC = 0.3  # generic chat words help ranking a little but never count as the topic
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Lexicon:
     lemmas: tuple[str, ...] = ()
     stopwords: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
+    generic: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -59,8 +61,9 @@ class Lexicon:
                     known.update(words)
         lemmas = tuple(sorted({str(x).lower() for x in data.get("lemmas") or ()}, key=len, reverse=True))
         stop = frozenset(str(x).lower() for x in data.get("stopwords") or ())
+        generic = frozenset(str(x).lower() for x in data.get("generic_words") or ()) - stop
         return cls(nynorsk, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
-                   lemmas, stop, frozenset(known | set(lemmas)))
+                   lemmas, stop, frozenset(known | set(lemmas)), generic)
 
 
 def fold(text: str) -> str:
@@ -128,43 +131,71 @@ class Normalizer:
 
     def terms(self, text: str, *, query: bool = True) -> dict[str, float]:
         """Weighted stems for `text`. Queries also get typo correction and compound handling."""
+        return self.analyze(text, query=query).terms
+
+    def analyze(self, text: str, *, query: bool = True) -> "Analysis":
         words = self.words(text)
-        weighted: list[tuple[str, float]] = []
         lex = self.lexicon
+        derived: list[dict[str, float]] = [{} for _ in words]
+
+        def add(i: int, word: str, weight: float) -> None:
+            if word in lex.stopwords:
+                return
+            stem = self.stem(word)
+            if weight > derived[i].get(stem, 0.0):
+                derived[i][stem] = weight
+
         for i, word in enumerate(words):
             for variant, target in lex.phrases.get(word, ()):
                 if tuple(words[i:i + len(variant)]) == variant:
-                    weighted.extend((t, W_SYNONYM) for t in target)
+                    for j in range(i, i + len(variant)):
+                        for t in target:
+                            add(j, t, W_SYNONYM)
                     break
         vocab = self.vocabulary
-        content = [w for w in words if w not in lex.stopwords]
-        for i, word in enumerate(content):
-            weighted.append((word, W_TYPED))
+        content = [i for i, w in enumerate(words) if w not in lex.stopwords and not w.isdigit()]
+        for n, i in enumerate(content):
+            word = words[i]
+            known = word in vocab or word in lex.known or word in lex.generic
+            fixed = None if (known or not query) else self.correct(word)
+            if fixed:
+                add(i, fixed, W_CORRECTED)
+                for variant, target in lex.phrases.get(fixed, ()):
+                    if len(variant) == 1:
+                        for t in target:
+                            add(i, t, W_SYNONYM)
+                        break
+            else:
+                add(i, word, W_GENERIC if word in lex.generic else W_TYPED)
             if not query:
                 continue
-            if i + 1 < len(content) and word + content[i + 1] in vocab:
-                weighted.append((word + content[i + 1], W_JOINED))
-            if word in vocab or word in lex.known or word.isdigit():
-                parts = self._split(word) if len(word) >= 7 else None
-            else:
-                fixed = self.correct(word)
-                if fixed:
-                    weighted.append((fixed, W_CORRECTED))
-                    for variant, target in lex.phrases.get(fixed, ()):
-                        if len(variant) == 1:
-                            weighted.extend((t, W_SYNONYM) for t in target)
-                            break
-                parts = self._split(fixed or word) if len(fixed or word) >= 7 else None
+            base = fixed or word
+            if n + 1 < len(content) and content[n + 1] == i + 1 and base + words[i + 1] in vocab:
+                add(i, base + words[i + 1], W_JOINED)
+                add(i + 1, base + words[i + 1], W_JOINED)
+            parts = self._split(base) if len(base) >= 7 else None
             if parts:
-                weighted.extend((p, W_SPLIT) for p in parts)
-        out: dict[str, float] = {}
-        for word, weight in weighted:
-            if word in lex.stopwords:
-                continue
-            stem = self.stem(word)
-            if weight > out.get(stem, 0.0):
-                out[stem] = weight
-        return out
+                for part in parts:
+                    add(i, part, W_SPLIT)
+        terms: dict[str, float] = {}
+        groups: list[tuple[str, frozenset[str]]] = []
+        for i, stems in enumerate(derived):
+            for stem, weight in stems.items():
+                if weight > terms.get(stem, 0.0):
+                    terms[stem] = weight
+            if stems and words[i] not in lex.stopwords and words[i] not in lex.generic and not words[i].isdigit():
+                groups.append((words[i], frozenset(stems)))
+        return Analysis(terms, tuple(groups))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Search terms plus, for each content word typed, the stems derived from it.
+
+    The groups let the matcher ask how much of what the user typed an entry explains."""
+
+    terms: dict[str, float]
+    groups: tuple[tuple[str, frozenset[str]], ...]
 
 
 def vocabulary_of(texts: Iterable[str], lexicon: Lexicon) -> set[str]:
@@ -172,4 +203,5 @@ def vocabulary_of(texts: Iterable[str], lexicon: Lexicon) -> set[str]:
     for text in texts:
         vocab.update(lexicon.nynorsk.get(w, w) for w in _tokens(text))
     vocab.update(lexicon.known)
-    return {w for w in vocab if w not in lexicon.stopwords and not w.isdigit()}
+    vocab.update(lexicon.stopwords)  # so a typo of a stop word is corrected, then dropped
+    return {w for w in vocab if not w.isdigit()}

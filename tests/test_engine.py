@@ -1,0 +1,148 @@
+"""Engine decisions: answer, did-you-mean, fallback, lookups, intents, crisis, audience."""
+from __future__ import annotations
+
+import pytest
+
+from ropbot import reply as R
+from ropbot.engine import Engine, decide
+from ropbot.matcher import Hit
+
+
+def test_answer_with_number_text_and_source(engine: Engine):
+    reply = engine.handle("hvem skal følge opp den somatiske helsa til en med rop-lidelse?")
+    assert reply.decision == R.ANSWER and reply.entry_id == "R69"
+    text = reply.text()
+    assert "Anbefaling 69" in text and "8.3.2" in text
+    assert reply.source_url and reply.source_url.startswith("https://www.helsebiblioteket.no/")
+    assert any(p.kind == "credit" for p in reply.parts)
+
+
+@pytest.mark.parametrize("message, number", [
+    ("anbefaling 69", 69), ("nr 69", 69), ("#69", 69), ("/anbefaling 69", 69), ("anb.38 takk", 38),
+    ("hva sier anbefaling nummer tolv", 12), ("kva seier tilråding 14?", 14), ("anbefaling førtitre", 43),
+])
+def test_lookup_by_number(engine: Engine, message: str, number: int):
+    reply = engine.handle(message)
+    assert reply.decision == R.NUMBER and reply.entry_id == f"R{number}"
+
+
+def test_number_out_of_range(engine: Engine):
+    reply = engine.handle("anbefaling 999")
+    assert reply.decision == R.NUMBER and reply.entry_id is None and "1–93" in reply.text()
+
+
+def test_placeholder_says_not_written_and_links(engine: Engine, live):
+    placeholder = next(r for r in live.current.corpus.recommendations if r.status == "placeholder")
+    reply = engine.by_number(placeholder.number)
+    assert "ikke skrevet inn i ropbot" in reply.text()
+    assert reply.source_url and reply.source_url.startswith("https://")
+
+
+def test_glossary_lookup(engine: Engine):
+    reply = engine.handle("hva er DUDIT?")
+    assert reply.decision == R.GLOSSARY and reply.entry_id == "G-dudit"
+    act = engine.handle("hva er et ACT-team?")
+    assert act.entry_id in ("G-act", "R39")
+
+
+@pytest.mark.parametrize("message, name", [("hei", "greeting"), ("Hei!", "greeting"), ("takk", "thanks"),
+                                           ("tusen takk for hjelpen", "thanks"), ("hjelp", "help")])
+def test_intents(engine: Engine, message: str, name: str):
+    reply = engine.handle(message)
+    assert reply.decision == R.INTENT and reply.entry_id is None
+
+
+@pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "???", "og", "er det", "og er det"])
+def test_empty_or_stopwords_only_match_nothing(engine: Engine, message: str):
+    reply = engine.handle(message)
+    assert reply.decision in (R.EMPTY, R.FALLBACK, R.INTENT)
+    assert not reply.answered and reply.parts
+
+
+def test_fallback_offers_browsing(engine: Engine):
+    reply = engine.handle("hvordan lager man pannekaker med blåbær")
+    assert reply.decision == R.FALLBACK
+    assert {a.action for a in reply.followups} >= {"chapters", "roles"}
+
+
+def test_out_of_scope_practical_question(engine: Engine):
+    reply = engine.handle("når stenger legekontoret i julen?")
+    assert not reply.answered
+
+
+def test_did_you_mean_when_leaders_are_close():
+    hits = (Hit("R30", 0.40, 0, 0, 0), Hit("R79", 0.38, 0, 0, 0), Hit("S8.5.1", 0.3, 0, 0, 0))
+    assert decide(hits) == "did_you_mean"
+    assert decide((Hit("R30", 0.9, 0, 0, 0),)) == "answer"
+    assert decide((Hit("R30", 0.05, 0, 0, 0),)) == "fallback"
+    assert decide(()) == "fallback"
+
+
+def test_did_you_mean_reply_has_choices(engine: Engine, live):
+    from ropbot import compose
+    hits = tuple(live.current.matcher.rank("revurdere diagnose etter rusfrihet"))[:3]
+    reply = compose.did_you_mean(live.current.corpus, hits, "staff")
+    assert reply.decision == R.DID_YOU_MEAN and 1 <= len(reply.followups) <= 3
+    assert all(a.action.startswith("show:") for a in reply.followups)
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("jeg vil ikke leve lenger", "suicide"),
+    ("eg orkar ikkje meir, har bestemt meg for å ta livet mitt", "suicide"),
+    ("kameraten min har tatt en overdose og puster ikke", "overdose"),
+    ("hun ligger bevisstløs på gulvet", "unconscious"),
+    ("han truer oss med kniv nå", "violence"),
+    ("faren min slår meg når han er full", "violence"),
+])
+def test_crisis_comes_first(engine: Engine, message: str, kind: str):
+    reply = engine.handle(message)
+    assert reply.decision == R.CRISIS and kind in reply.crisis
+    first = reply.text().split("\n")
+    assert "113" in "\n".join(first[:4])
+    body = reply.text()
+    for number in ("113", "116 117", "112", "116 123", "22 40 00 40"):
+        assert number in body
+    if kind == "violence":
+        assert "112" in reply.parts[1].text
+
+
+@pytest.mark.parametrize("message", [
+    "hvordan vurderer vi selvmordsrisiko hos rop-pasienter?",
+    "skal vi gjøre en selvmordsrisikovurdering på alle pasientene?",
+    "hvem er mest utsatt for selvmord blant pasienter med rus og psykisk lidelse?",
+])
+def test_suicide_risk_assessment_is_not_a_crisis(engine: Engine, message: str):
+    reply = engine.handle(message)
+    assert reply.decision != R.CRISIS
+    assert reply.entry_id == "R25" or any(h.id == "R25" for h in reply.hits[:3])
+
+
+def test_relative_cue_switches_audience_and_sticks(engine: Engine):
+    first = engine.handle("sønnen min har psykose og ruser seg, hvem har ansvaret?", "staff")
+    assert first.audience == "relative"
+    follow = engine.handle("hvem følger opp den somatiske helsa?", first.audience)
+    assert follow.audience == "relative" and follow.view == "plain"
+    staff = engine.handle("hvem følger opp den somatiske helsa?", "staff")
+    assert staff.view == "pro" and staff.parts[2].text != follow.parts[2].text
+
+
+def test_show_switches_view(engine: Engine):
+    pro = engine.show("R69", "relative", view="pro")
+    plain = engine.show("R69", "relative", view="plain")
+    assert pro.view == "pro" and plain.view == "plain" and pro.parts != plain.parts
+    assert any(a.action == "view:R69:plain" for a in pro.followups)
+
+
+def test_section_and_chapters(engine: Engine):
+    section = engine.section("8.3.2")
+    assert section is not None and "69" in section.text()
+    chapters = engine.chapters()
+    assert any(a.action == "chapter:8" for a in chapters.followups)
+    assert engine.section("9.9") is None and engine.show("R999") is None
+
+
+def test_huge_and_odd_input_is_answered(engine: Engine):
+    reply = engine.handle("fastlege " * 3000)
+    assert reply.parts
+    reply = engine.handle('"AND( * NEAR) OR (( [a-z]+ \\\\ \x00\x07')
+    assert reply.parts
