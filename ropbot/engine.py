@@ -20,11 +20,14 @@ from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
 # Decision thresholds on the calibrated confidence, chosen on the dev set: answer when the
 # top hit is more likely right than not; offer choices down to SUGGEST_AT; below that, fall back.
-ANSWER_AT = 0.5
+ANSWER_AT = 0.4
 SUGGEST_AT = 0.2
 # A message that looks like a practical question outside the guideline (doses, prices,
 # opening hours …) is answered only when the match is very clear.
 OUT_OF_SCOPE_ANSWER_AT = 0.85
+# Two leaders this close are a coin toss: show both rather than pick one.
+TIE_MARGIN = 0.02
+TIE_BELOW = 0.8
 # Topics are plain-language pages for relatives; staff get the recommendation or role
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.85
@@ -108,11 +111,11 @@ class Engine:
     @staticmethod
     def _term(k: Knowledge, phrase: str) -> Term | None:
         wanted = " ".join(k.normalizer.words(phrase))
-        variants = {wanted, wanted.removesuffix(" team"), wanted.replace(" ", "-"), wanted.replace(" ", "")}
-        for term in k.corpus.glossary:
-            names = {" ".join(k.normalizer.words(n)) for n in (term.term, *term.aliases)}
-            if variants & names:
-                return term
+        for variant in (wanted, wanted.removesuffix(" team"), wanted.replace(" ", "")):
+            term_id = k.glossary_names.get(variant)
+            if term_id:
+                term = k.corpus.get(term_id)
+                return term if isinstance(term, Term) else None
         return None
 
     def by_number(self, number: int, audience: str = STAFF) -> Reply:
@@ -153,6 +156,7 @@ def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT) -> str:
     """answer, did_you_mean or fallback, from the calibrated confidence of the top hit."""
     if not hits or hits[0].score < SUGGEST_AT:
         return "fallback"
-    if hits[0].score >= answer_at:
+    tied = len(hits) > 1 and hits[0].score - hits[1].score < TIE_MARGIN and hits[0].score < TIE_BELOW
+    if hits[0].score >= answer_at and not tied:
         return "answer"
     return "did_you_mean"

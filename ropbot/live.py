@@ -32,6 +32,7 @@ class Knowledge:
     conversation: Conversation
     normalizer: Normalizer
     matcher: Matcher
+    glossary_names: dict[str, str]  # normalised term or alias -> glossary id
     loaded_at: float
     build_seconds: float
 
@@ -48,7 +49,9 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
         texts.extend((term.term, term.definition, *term.aliases))
     normalizer = Normalizer(lexicon, vocabulary_of(texts, lexicon))
     matcher = Matcher(corpus, normalizer)
-    return Knowledge(corpus, lexicon, crisis, conversation, normalizer, matcher, time.time(),
+    names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
+             for name in (term.term, *term.aliases)}
+    return Knowledge(corpus, lexicon, crisis, conversation, normalizer, matcher, names, time.time(),
                      time.perf_counter() - started)
 
 

@@ -1,0 +1,113 @@
+"""`ropbot bench`: latency percentiles, load time and memory, printed as figures (not a timed test)."""
+from __future__ import annotations
+
+import logging
+import random
+import resource
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .engine import Engine
+from .live import LiveKnowledge
+from .matcher import Matcher
+from .model import Corpus, Topic
+from .normalize import Normalizer, vocabulary_of
+
+log = logging.getLogger(__name__)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 3) if ordered else 0.0
+
+
+def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[Topic]:
+    """About `factor` × the real entries, each recombining sentences, examples and keywords of real ones."""
+    rng = random.Random(seed)
+    real = [e for e in corpus.entries() if e.answerable]
+    sentences = [s.strip() + "." for e in real for s in e.text.split(".") if s.strip()]
+    examples = [x for e in real for x in e.examples]
+    keywords = [k for e in real for k in e.keywords]
+    out = []
+    for n in range(factor * len(real)):
+        base = rng.choice(real)
+        out.append(Topic(
+            id=f"T-syn-{n}", title=" ".join(rng.sample(base.title.split(), k=min(4, len(base.title.split())))),
+            text=" ".join(rng.sample(sentences, 3)), plain=" ".join(rng.sample(sentences, 2)), source=base.source,
+            examples=tuple(rng.sample(examples, 8)), keywords=tuple(rng.sample(keywords, 8)),
+        ))
+    return out
+
+
+def _questions(path: Path) -> list[str]:
+    from .evaluate import load_questions
+
+    if path.exists():
+        return [q["text"] for q in load_questions(path)]
+    log.warning("%s not found; using example questions from the corpus", path)
+    return []
+
+
+def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e2e: bool = False,
+              repeat: int = 20) -> dict[str, Any]:
+    started = time.perf_counter()
+    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+    load_s = time.perf_counter() - started
+    engine = Engine(live)
+    corpus = live.current.corpus
+    questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
+
+    latencies = []
+    for _ in range(repeat):
+        for text in questions:
+            t0 = time.perf_counter()
+            engine.handle(text)
+            latencies.append((time.perf_counter() - t0) * 1000)
+
+    synthetic = synthetic_corpus(corpus)
+    entries = [*(e for e in corpus.entries() if e.answerable), *synthetic]
+    t0 = time.perf_counter()
+    texts = [t for e in entries for t in (e.title, e.text, e.plain, *e.examples, *e.keywords)]
+    big_norm = Normalizer(live.current.lexicon, vocabulary_of(texts, live.current.lexicon))
+    big = Matcher(replace(corpus), big_norm, entries)
+    index_100x_s = time.perf_counter() - t0
+    big_latencies = []
+    for text in questions * 3:
+        t0 = time.perf_counter()
+        big.rank(text)
+        big_latencies.append((time.perf_counter() - t0) * 1000)
+
+    report: dict[str, Any] = {
+        "questions": len(questions),
+        "match_calls": len(latencies),
+        "match_p50_ms": percentile(latencies, 0.50),
+        "match_p99_ms": percentile(latencies, 0.99),
+        "match_mean_ms": round(statistics.mean(latencies), 3),
+        "entries_100x": len(entries),
+        "match_p50_ms_100x": percentile(big_latencies, 0.50),
+        "match_p99_ms_100x": percentile(big_latencies, 0.99),
+        "index_100x_s": round(index_100x_s, 2),
+        "load_s": round(load_s, 3),
+    }
+    if handlers or e2e:
+        report.update(_channel_figures(settings, handlers, e2e))
+    report["rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return report
+
+
+def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str, Any]:
+    try:
+        from .telegram import loadtest
+    except ImportError as exc:  # the Telegram channel is optional for the core figures
+        log.warning("Telegram load test unavailable: %s", exc)
+        return {}
+    out: dict[str, Any] = {}
+    if handlers:
+        out.update(loadtest.handler_load(settings))
+    if e2e:
+        out.update(loadtest.e2e_load())
+    return out
