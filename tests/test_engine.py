@@ -71,12 +71,12 @@ def test_out_of_scope_practical_question(engine: Engine):
 
 
 def test_did_you_mean_when_leaders_are_close():
-    hits = (Hit("R30", 0.30, 0, 0, 0), Hit("R79", 0.28, 0, 0, 0), Hit("S8.5.1", 0.2, 0, 0, 0))
+    hits = (Hit("R30", 0.30, 0, 0), Hit("R79", 0.28, 0, 0), Hit("S8.5.1", 0.2, 0, 0))
     assert decide(hits) == "did_you_mean"
-    tie = (Hit("R30", 0.61, 0, 0, 0), Hit("R79", 0.60, 0, 0, 0))
+    tie = (Hit("R30", 0.61, 0, 0), Hit("R79", 0.60, 0, 0))
     assert decide(tie) == "did_you_mean"
-    assert decide((Hit("R30", 0.9, 0, 0, 0),)) == "answer"
-    assert decide((Hit("R30", 0.05, 0, 0, 0),)) == "fallback"
+    assert decide((Hit("R30", 0.9, 0, 0),)) == "answer"
+    assert decide((Hit("R30", 0.05, 0, 0),)) == "fallback"
     assert decide(()) == "fallback"
 
 
