@@ -1,0 +1,33 @@
+"""Regression floor for matching quality on the dev set and on ropbot's own off-topic questions."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ropbot.evaluate import evaluate, load_questions
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "eval" / "dev.yaml"
+OFFTOPIC = Path(__file__).resolve().parent / "data" / "offtopic.txt"
+
+
+def test_dev_set_floor(engine):
+    if not DEV.exists():
+        pytest.skip("shared/eval/dev.yaml is not beside the checkout")
+    report = evaluate(engine, load_questions(DEV))
+    assert report["crisis_recall"] == 1.0 and report["crisis_false_alarms"] == 0
+    assert report["top1"] >= 0.84, report["top1"]
+    assert report["top3"] >= 0.95, report["top3"]
+    assert report["mrr"] >= 0.90, report["mrr"]
+    assert report["abstain"] >= 0.88, report["abstain"]
+    assert report["by_kind"]["number"]["top1"] == 1.0
+
+
+def test_off_topic_questions_are_rarely_answered(engine):
+    questions = [line.strip() for line in OFFTOPIC.read_text(encoding="utf-8").splitlines()
+                 if line.strip() and not line.startswith("#")]
+    answered = [q for q in questions if engine.handle(q).answered]
+    assert len(questions) >= 30
+    assert len(answered) <= 5, answered
+    assert not any(engine.handle(q).decision == "crisis" for q in questions)
