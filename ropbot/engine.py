@@ -13,7 +13,7 @@ from . import compose
 from .intents import RELATIVE, STAFF
 from .live import Knowledge, LiveKnowledge
 from .matcher import Hit
-from .model import Recommendation, Term
+from .model import Corpus, Recommendation, Term
 from .normalize import fold
 from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
 
@@ -25,12 +25,11 @@ SUGGEST_AT = 0.2
 # A message that looks like a practical question outside the guideline (doses, prices,
 # opening hours …) is answered only when the match is very clear.
 OUT_OF_SCOPE_ANSWER_AT = 0.85
-# Two leaders this close are a coin toss: show both rather than pick one.
-TIE_MARGIN = 0.02
-TIE_BELOW = 0.8
+# Two leaders whose ranking scores are this close are a coin toss: show both rather than pick one.
+TIE_BLEND = 0.03
 # Topics are plain-language pages for relatives; staff get the recommendation or role
 # section when one is nearly as good.
-STAFF_TOPIC_FACTOR = 0.85
+STAFF_TOPIC_FACTOR = 0.75
 TOTAL = 93
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
@@ -129,7 +128,7 @@ class Engine:
     def _match(self, k: Knowledge, text: str, folded: str, audience: str) -> Reply:
         hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR))
         outside = k.conversation.outside_scope(folded)
-        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT if outside else ANSWER_AT)
+        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT if outside else ANSWER_AT, k.corpus)
         if decision == "answer":
             entry = k.corpus.get(hits[0].id)
             return compose.entry_reply(k.corpus, entry, audience, hits=hits)
@@ -152,11 +151,21 @@ class Engine:
         return compose.chapters_reply(self.live.current.corpus, audience)
 
 
-def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT) -> str:
+def linked(corpus: Corpus | None, a: str, b: str) -> bool:
+    """True when one entry points at the other: then they complement rather than compete."""
+    if corpus is None:
+        return False
+    first, second = corpus.get(a), corpus.get(b)
+    refs = lambda e: set(getattr(e, "related", ())) | set(getattr(e, "recommendations", ())) | set(getattr(e, "cites", ()))
+    return b in refs(first) or a in refs(second)
+
+
+def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None) -> str:
     """answer, did_you_mean or fallback, from the calibrated confidence of the top hit."""
     if not hits or hits[0].score < SUGGEST_AT:
         return "fallback"
-    tied = len(hits) > 1 and hits[0].score - hits[1].score < TIE_MARGIN and hits[0].score < TIE_BELOW
+    tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < TIE_BLEND
+            and not linked(corpus, hits[0].id, hits[1].id))
     if hits[0].score >= answer_at and not tied:
         return "answer"
     return "did_you_mean"
