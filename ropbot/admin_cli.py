@@ -1,8 +1,258 @@
-"""Admin commands for the CLI (stats, unanswered, versions, rollback, publish, export)."""
+"""Admin commands for the CLI: stats, unanswered, versions, rollback, publish, export, purge, storebench.
+
+They do what the Telegram admin commands do, on the same DB and corpus folder,
+so an admin on the server never needs the bot. A running bot picks up a publish
+or rollback made here through its corpus watcher (ROPBOT_WATCH_SECONDS).
+Exit codes: 0 ok, 1 refused or failed (message on stderr), 2 invalid corpus.
+"""
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+
+CLI_ACTOR = "cli"
+
+
+def _store(settings: Settings):
+    from .store import Store
+
+    return Store.from_settings(settings)
+
+
+def _live(settings: Settings):
+    from .live import CorpusError, LiveKnowledge
+
+    try:
+        return LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+    except CorpusError as exc:
+        print(str(exc), file=sys.stderr)
+        return None
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(message, file=sys.stderr)
+    return code
+
+
+def _dump(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from .reports import format_stats
+
+    store = _store(settings)
+    reports = [store.stats(days) for days in args.days]
+    if args.json:
+        _dump(reports)
+        return 0
+    titles = None
+    if not args.no_titles:
+        live = _live(settings)
+        if live is not None:
+            titles = lambda entry_id: getattr(live.current.corpus.get(entry_id), "title", None)  # noqa: E731
+    print(format_stats(reports, titles))
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    from .reports import format_unanswered, group_unanswered
+
+    store = _store(settings)
+    rows = store.unanswered_rows(days=args.days, limit=args.max_rows)
+    live = _live(settings)
+    rank = title = None
+    if live is not None:
+        knowledge = live.current
+        rank = lambda text: knowledge.matcher.rank(text, limit=1)  # noqa: E731
+        title = lambda entry_id: getattr(knowledge.corpus.get(entry_id), "title", None)  # noqa: E731
+    groups = group_unanswered(rows, rank, title, limit=args.limit)
+    if args.json:
+        _dump({"days": args.days, "questions": len(rows), "groups": groups})
+    else:
+        print(format_unanswered(groups, len(rows), args.days))
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
+    from .loader import checksum_of
+    from .publish import Publisher
+    from .reports import format_versions
+
+    store = _store(settings)
+    publisher = Publisher(settings.corpus_dir, store)
+    publisher.reconcile()
+    live = checksum_of(publisher.current_files())
+    versions = store.versions(limit=args.limit)
+    if args.json:
+        _dump({"live_checksum": live, "versions": [v.__dict__ for v in versions]})
+    else:
+        print(format_versions(versions, live))
+    return 0
+
+
+def _report_publish(result: Any, args: argparse.Namespace, verb: str) -> int:
+    if args.json:
+        _dump({"version": result.version_id, "checksum": result.checksum, "unchanged": result.unchanged,
+               "diff": result.diff.as_dict()})
+        return 0
+    if result.unchanged:
+        print("Ingen endring: korpuset på disk er allerede slik.")
+        return 0
+    print(result.diff.summary())
+    print(f"{verb} som versjon {result.version_id} ({result.checksum[:12]}). "
+          "En kjørende bot laster den inn innen ROPBOT_WATCH_SECONDS.")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from .publish import PublishError, Publisher
+
+    publisher = Publisher(settings.corpus_dir, _store(settings))
+    try:
+        result = publisher.rollback(args.version, CLI_ACTOR)
+    except PublishError as exc:
+        return _fail(exc.user_text, 2 if exc.problems else 1)
+    return _report_publish(result, args, f"Rullet tilbake til versjon {args.version}; publisert")
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from .loader import load_files
+    from .publish import PublishError, Publisher, diff_corpora, normalise_name
+
+    publisher = Publisher(settings.corpus_dir, _store(settings))
+    try:
+        files = {normalise_name(Path(f).name): Path(f).read_bytes() for f in args.files}
+    except OSError as exc:
+        return _fail(f"Kan ikke lese {exc.filename}: {exc.strerror}")
+    except PublishError as exc:
+        return _fail(exc.user_text)
+    if args.dry_run:
+        current = publisher.current_files()
+        result = load_files({**current, **files})
+        for problem in result.errors:
+            print(f"error: {problem}")
+        if not result.ok:
+            return 2
+        diff = diff_corpora(load_files(current).corpus, result.corpus)
+        if args.json:
+            _dump({"ok": True, "diff": diff.as_dict()})
+        else:
+            print(diff.summary())
+            print("Gyldig (ikke publisert: --dry-run).")
+        return 0
+    try:
+        result = publisher.publish_files(files, CLI_ACTOR, args.note)
+    except PublishError as exc:
+        return _fail(exc.user_text, 2 if exc.problems else 1)
+    return _report_publish(result, args, "Publisert")
+
+
+def _since(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value) if "T" in value else datetime.combine(date.fromisoformat(value),
+                                                                                      datetime.min.time())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ugyldig dato {value!r} (bruk ÅÅÅÅ-MM-DD)") from None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+EXPORT_FIELDS = ["ts", "audience", "decision", "entry_id", "score", "latency_ms", "vote", "text"]
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    store = _store(settings)
+    writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in store.export_rows(args.since):
+        writer.writerow(row)
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
+    counts = _store(settings).purge()
+    if args.json:
+        _dump(counts)
+    else:
+        print(f"Slettet {counts['queries']} spørsmål, {counts['feedback']} tilbakemeldinger og "
+              f"{counts['users']} brukere eldre enn {settings.retention_days} dager.")
+    return 0
+
+
+def cmd_storebench(args: argparse.Namespace, settings: Settings) -> int:
+    from .storebench import run
+
+    report = run(queries=args.queries)
+    if args.json:
+        _dump(report)
+    else:
+        for key, value in report.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def _guarded(func):
+    """Print a store's Norwegian error text instead of a traceback (locked or full DB)."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from .store import StoreError
+
+        try:
+            return func(args, settings)
+        except StoreError as exc:
+            return _fail(exc.user_text)
+
+    return run
 
 
 def register(sub: "argparse._SubParsersAction") -> None:
     """Add the admin subcommands to `ropbot`'s parser."""
+    p = sub.add_parser("stats", help="questions per day, answer and fallback rate, top entries, feedback")
+    p.add_argument("--days", type=int, nargs="+", default=[7, 30], help="periods in days (default 7 30)")
+    p.add_argument("--no-titles", action="store_true", help="do not load the corpus for entry titles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_stats))
+
+    p = sub.add_parser("unanswered", help="fallbacks, uncertain and down-voted answers, grouped")
+    p.add_argument("--days", type=int, default=30)
+    p.add_argument("--limit", type=int, default=15, help="groups to show")
+    p.add_argument("--max-rows", type=int, default=1000, help="questions to consider")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_unanswered))
+
+    p = sub.add_parser("versions", help="list corpus versions")
+    p.add_argument("--limit", type=int, default=30)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_versions))
+
+    p = sub.add_parser("rollback", help="publish an earlier corpus version again")
+    p.add_argument("version", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_rollback))
+
+    p = sub.add_parser("publish", help="validate YAML files against corpus/ and publish them as a new version")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--note", help="a note for the version history")
+    p.add_argument("--dry-run", action="store_true", help="validate and show the diff only")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_publish))
+
+    p = sub.add_parser("export", help="CSV of masked queries to stdout")
+    p.add_argument("--since", required=True, type=_since, help="YYYY-MM-DD (UTC)")
+    p.set_defaults(func=_guarded(cmd_export))
+
+    p = sub.add_parser("purge", help="delete stored data older than ROPBOT_RETENTION_DAYS now")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_purge))
+
+    p = sub.add_parser("storebench", help="store size per 1,000 queries and /stats latency on synthetic data")
+    p.add_argument("--queries", type=int, default=100_000)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_guarded(cmd_storebench))

@@ -1,0 +1,145 @@
+"""Privacy by default: salted id hashes, masking of personal numbers, retention, the /om text.
+
+Why this lives apart from the store: every rule here is a promise made to
+users in `privacy_text()`, so the rules and the words that describe them sit
+side by side and are tested together (tests/test_privacy.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import stat
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+SALT_FILE = "ropbot.salt"
+HASH_HEX = 32  # 128 bits of HMAC-SHA256: no collisions at any realistic user count
+
+# --- salted hashing -------------------------------------------------------------------------
+
+
+def salt_path(db_path: Path | str) -> Path:
+    """The generated salt is kept next to the DB so a backup of the folder keeps hashes stable."""
+    return Path(db_path).resolve().parent / SALT_FILE
+
+
+def load_salt(db_path: Path | str, configured: str | None = None) -> str:
+    """Return ROPBOT_SALT if set, else the salt file beside the DB (created with mode 0600).
+
+    The salt must never change for a given DB: /glem finds a user's rows by
+    re-hashing their id, so a new salt would orphan every existing row.
+    """
+    if configured:
+        return configured
+    path = salt_path(db_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("salt file %s had mode %o; tightening to 0600", path, mode)
+            os.chmod(path, 0o600)
+        value = path.read_text(encoding="ascii").strip()
+        if not value:
+            raise RuntimeError(f"salt file {path} is empty; restore it from backup or set ROPBOT_SALT")
+        return value
+    value = secrets.token_hex(32)
+    try:
+        os.write(fd, value.encode("ascii") + b"\n")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    log.info("generated a new salt in %s (mode 0600); keep it with the database", path)
+    return value
+
+
+def hash_id(salt: str, user_id: int | str) -> str:
+    """Keyed one-way hash of a Telegram id: stable per salt, useless without it."""
+    message = str(int(user_id)).encode("ascii")
+    return hmac.new(salt.encode("utf-8"), message, hashlib.sha256).hexdigest()[:HASH_HEX]
+
+
+# --- masking --------------------------------------------------------------------------------
+
+MASK_EMAIL = "[e-post]"
+MASK_FNR = "[fødselsnummer]"
+MASK_PHONE = "[telefonnummer]"
+MASK_DATE = "[dato]"
+MASK_NUMBER = "[tall]"
+MIN_DIGITS = 5  # "long digit run": years (4 digits) and recommendation numbers stay readable
+
+_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# A digit group run: groups of 2+ ASCII digits joined by one separator each, optionally
+# led by a Norwegian country prefix. Single-digit groups are left alone so that
+# "anbefaling 6, 7 og 8" is not eaten, while "912 34 567" and "010190 12345" are.
+_SEP = r"[ .\-\u00a0]"
+_DIGIT_RUN = re.compile(
+    r"(?<![0-9])(?P<prefix>(?:\+|00)[ \u00a0]?47[ .\-\u00a0]?)?"
+    r"(?P<body>[0-9]{2,}(?:" + _SEP + r"[0-9]{2,})*)(?![0-9])"
+)
+_PREFIX_ONLY = re.compile(r"(?<![0-9])(?:\+|00)[ \u00a0]?47(?![0-9])")
+_DATE = re.compile(r"^(?:[0-9]{1,2}[.\-/ ][0-9]{1,2}[.\-/ ](?:[0-9]{2}|[0-9]{4})|[0-9]{4}-[0-9]{2}-[0-9]{2})$")
+
+
+def _mask_digits(match: re.Match[str]) -> str:
+    prefix, body = match.group("prefix"), match.group("body")
+    digits = re.sub(r"[^0-9]", "", body)
+    if prefix:
+        return MASK_PHONE
+    if len(digits) < MIN_DIGITS:
+        return match.group(0)
+    if len(digits) == 11:
+        # fødselsnummer/D-nummer are written as 11 digits or 6+5; other 11-digit
+        # groupings (bank accounts 4.2.5) are masked as a plain number.
+        return MASK_FNR if re.fullmatch(r"[0-9]{11}|[0-9]{6}" + _SEP + r"[0-9]{5}", body) else MASK_NUMBER
+    if _DATE.match(body):
+        return MASK_DATE
+    if len(digits) == 8:
+        return MASK_PHONE
+    return MASK_NUMBER
+
+
+def mask(text: str) -> str:
+    """Replace e-mail addresses, national ids, phone numbers and long digit runs with labels.
+
+    This runs before anything a user typed reaches the DB. It errs towards
+    masking too much (a date written as 19.12.2011 is masked too): a lost
+    digit costs an admin little, a stored fødselsnummer costs the user a lot.
+    """
+    if not text:
+        return text or ""
+    out = _EMAIL.sub(MASK_EMAIL, text)
+    out = _DIGIT_RUN.sub(_mask_digits, out)
+    return _PREFIX_ONLY.sub(MASK_PHONE, out)
+
+
+# --- the /om text ---------------------------------------------------------------------------
+
+
+def privacy_text(retention_days: int = 90) -> str:
+    """What ropbot stores and for how long, in plain bokmål, for /om (plain text, no markup).
+
+    The wording must match what store.py and this module actually do; the
+    tests check the retention figure and the /glem promise against the code.
+    """
+    return (
+        "Personvern – dette lagrer ropbot:\n"
+        "• Spørsmålene du skriver, og hvilket svar du fikk. Før lagring fjerner vi "
+        "fødselsnumre, telefonnumre, e-postadresser og lange tallrekker.\n"
+        "• Om du bruker ropbot som fagperson eller pårørende, og når du brukte ropbot "
+        "første og siste gang.\n"
+        "• 👍 og 👎 du gir på svar.\n"
+        "• Vi lagrer ikke navnet eller brukernavnet ditt. Telegram-ID-en din lagres bare "
+        "som en saltet hash, en enveiskode som ikke kan gjøres om til ID-en igjen.\n"
+        f"Spørsmål og tilbakemeldinger slettes automatisk etter {retention_days} dager. "
+        "Skriv /glem for å slette alt som er lagret om deg med en gang.\n"
+        "Vi bruker det som lagres bare til å forbedre svarene. Skriv helst ikke navn eller "
+        "andre personopplysninger i spørsmålene. Telegram lagrer selve samtalen etter "
+        "sine egne regler."
+    )

@@ -1,0 +1,551 @@
+"""Safe corpus publishing: stage, diff, publish, roll back, and settle after a crash.
+
+The promise: whatever kills the process (SIGKILL, power loss), `corpus/` on disk
+validates and is either the old or the new version, and the version history in
+the DB tells the truth. How:
+
+1. The new corpus is validated in memory (`load_files`) before anything is written.
+2. The complete new folder is written beside `corpus/` (same filesystem), every
+   file and the folder fsynced.
+3. The version row (with the full snapshot) is committed as 'pending'.
+4. The folders are swapped in one step with renameat2(RENAME_EXCHANGE), and the
+   parent folder fsynced. Where the kernel or filesystem lacks it, two renames are
+   used and `recover()` completes an interrupted swap on the next start.
+5. The row is marked 'published' and the old folder deleted.
+
+A crash between 3 and 5 leaves a 'pending' row; `Publisher.reconcile()` (run
+before every publish and by the watcher) marks it published if the disk holds
+it, or drops it if the swap never happened. Publishes are serialised with an
+flock on `.corpus.lock` beside the folder, across processes (bot and CLI).
+
+Readers use `read_snapshot()`, which reads through one open folder handle and
+checks afterwards that the folder is still the live one, so a reader never mixes
+files from two versions.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import logging
+import os
+import re
+import shutil
+import stat
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .loader import LoadResult, checksum_of, load_files
+from .model import Corpus
+from .reports import format_versions
+from .store import Store, StoreError
+from .validate import Problem
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 2_000_000
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.ya?ml$")
+LOCK_WAIT_SECONDS = 30.0
+
+
+class PublishError(Exception):
+    """A refused or failed publish; `user_text` is Norwegian and safe to show an admin."""
+
+    def __init__(self, message: str, user_text: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.user_text = user_text
+        self.problems = problems or []
+
+
+# --- diff -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"added": list(self.added), "changed": list(self.changed), "removed": list(self.removed)}
+
+    def summary(self, limit: int = 40) -> str:
+        """Norwegian summary by entry id, the way an admin reviews a change before /publiser."""
+        if self.empty:
+            return "Ingen endringer i innholdet."
+        lines = [f"Endringer: {len(self.added)} lagt til, {len(self.changed)} endret, {len(self.removed)} fjernet"]
+        for label, ids in (("Lagt til", self.added), ("Endret", self.changed), ("Fjernet", self.removed)):
+            if ids:
+                shown = ", ".join(ids[:limit])
+                more = f" … og {len(ids) - limit} til" if len(ids) > limit else ""
+                lines.append(f"{label}: {shown}{more}")
+        return "\n".join(lines)
+
+
+def _keyed(corpus: Corpus | None) -> dict[str, Any]:
+    """Everything an admin can change, keyed by the id they know it by, without file/line."""
+    if corpus is None:
+        return {}
+    out: dict[str, Any] = {"guideline": corpus.guideline}
+    for chapter in corpus.chapters:
+        out[f"kapittel {chapter.number}"] = chapter
+    for item in (*corpus.recommendations, *corpus.roles, *corpus.topics, *corpus.glossary):
+        out[item.id] = replace(item, file="", line=0)
+    return out
+
+
+def _order(key: str) -> tuple[int, str, int]:
+    match = re.match(r"^R(\d+)$", key)
+    return (0, "", int(match.group(1))) if match else (1, key, 0)
+
+
+def diff_corpora(old: Corpus | None, new: Corpus | None) -> Diff:
+    before, after = _keyed(old), _keyed(new)
+    return Diff(
+        added=tuple(sorted((k for k in after if k not in before), key=_order)),
+        changed=tuple(sorted((k for k in after if k in before and after[k] != before[k]), key=_order)),
+        removed=tuple(sorted((k for k in before if k not in after), key=_order)),
+    )
+
+
+# --- the folder -----------------------------------------------------------------------------
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_snapshot(corpus_dir: Path | str, attempts: int = 20) -> dict[str, bytes]:
+    """The *.yaml files of one version of the folder, never a mix of two.
+
+    Opens the folder once and reads through that handle; afterwards checks that the
+    handle is still the live folder. If a publish swapped folders meanwhile, it
+    reads again from the new one.
+    """
+    path = Path(corpus_dir)
+    last_error: OSError | None = None
+    for attempt in range(attempts):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError as exc:  # mid-swap in fallback mode; recover() or a retry fixes it
+            last_error = exc
+            time.sleep(0.005 * (attempt + 1))
+            continue
+        try:
+            files: dict[str, bytes] = {}
+            for name in sorted(os.listdir(fd)):
+                if not name.endswith(".yaml"):
+                    continue
+                try:
+                    if not stat.S_ISREG(os.stat(name, dir_fd=fd).st_mode):
+                        continue
+                    file_fd = os.open(name, os.O_RDONLY, dir_fd=fd)
+                except FileNotFoundError:
+                    files = None  # type: ignore[assignment]
+                    break
+                with os.fdopen(file_fd, "rb") as handle:
+                    files[name] = handle.read()
+            held = os.fstat(fd)
+            try:
+                now = os.stat(path)
+            except FileNotFoundError:
+                now = None
+            if files is not None and now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
+                return files
+        finally:
+            os.close(fd)
+        time.sleep(0.002 * (attempt + 1))
+    raise OSError(errno.EAGAIN, f"could not read a stable snapshot of {path}") from last_error
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2). False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _siblings(corpus_dir: Path, kind: str) -> list[Path]:
+    prefix = f".{corpus_dir.name}.{kind}-"
+    return sorted(p for p in corpus_dir.parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
+
+
+def recover(corpus_dir: Path | str) -> str | None:
+    """Finish a swap that the two-rename fallback left half done; None if nothing was needed.
+
+    Call it only while holding `publish_lock`: a live publisher in two-rename mode
+    also has `corpus/` missing for a moment.
+
+    Only the fallback can leave `corpus/` missing: it moves the old folder aside
+    (`.corpus.old-X`) after the new one (`.corpus.new-X`) is complete, so a
+    missing `corpus/` with a `.corpus.new-X` beside it rolls forward, and with only
+    `.corpus.old-X` rolls back.
+    """
+    corpus_dir = Path(corpus_dir)
+    if corpus_dir.exists() or not corpus_dir.parent.is_dir():
+        return None
+    for old in reversed(_siblings(corpus_dir, "old")):
+        token = old.name.rsplit("-", 1)[-1]
+        new = corpus_dir.parent / f".{corpus_dir.name}.new-{token}"
+        if new.is_dir():
+            os.rename(new, corpus_dir)
+            outcome = "rolled forward"
+        else:
+            os.rename(old, corpus_dir)
+            outcome = "rolled back"
+        _fsync_path(corpus_dir.parent, directory=True)
+        log.warning("recovered an interrupted corpus swap: %s", outcome)
+        return outcome
+    return None
+
+
+def cleanup(corpus_dir: Path | str) -> int:
+    """Delete temporary folders left by an interrupted publish (call under the publish lock)."""
+    corpus_dir = Path(corpus_dir)
+    removed = 0
+    for leftover in (*_siblings(corpus_dir, "new"), *_siblings(corpus_dir, "old")):
+        shutil.rmtree(leftover, ignore_errors=True)
+        removed += 1
+    return removed
+
+
+def write_tree(corpus_dir: Path, files: dict[str, bytes]) -> Path:
+    """Write a complete new corpus folder beside the live one and fsync it all."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{corpus_dir.name}.new-", dir=corpus_dir.parent))
+    try:
+        mode = stat.S_IMODE(corpus_dir.stat().st_mode) if corpus_dir.exists() else 0o755
+        os.chmod(tmp, mode)
+        if corpus_dir.is_dir():
+            for entry in os.scandir(corpus_dir):  # README.md and other non-corpus files travel along
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    continue
+                target = tmp / entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.copytree(entry.path, target, symlinks=True)
+                else:
+                    shutil.copy2(entry.path, target, follow_symlinks=False)
+                    if not target.is_symlink():
+                        _fsync_path(target)
+        for name, data in files.items():
+            target = tmp / name
+            with open(target, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(target, 0o644)
+        _fsync_path(tmp, directory=True)
+        return tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def swap_in(corpus_dir: Path, tmp: Path) -> None:
+    """Make `tmp` the live corpus folder in one step; the old folder is deleted afterwards."""
+    parent = corpus_dir.parent
+    if _exchange(tmp, corpus_dir):
+        old = tmp  # after the exchange, the temporary name holds the old folder
+        _fsync_path(parent, directory=True)
+        log.debug("publish phase: swapped (exchange)")
+    else:
+        token = tmp.name.rsplit("-", 1)[-1]
+        old = parent / f".{corpus_dir.name}.old-{token}"
+        os.rename(corpus_dir, old)
+        os.rename(tmp, corpus_dir)
+        _fsync_path(parent, directory=True)
+        log.debug("publish phase: swapped (two renames)")
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def replace_corpus(corpus_dir: Path | str, files: dict[str, bytes]) -> None:
+    """Atomically make `files` the *.yaml set of the folder (no DB; used by tests and tools)."""
+    corpus_dir = Path(corpus_dir).resolve()
+    swap_in(corpus_dir, write_tree(corpus_dir, files))
+
+
+@contextmanager
+def publish_lock(corpus_dir: Path, wait: float | None = LOCK_WAIT_SECONDS) -> Iterator[bool]:
+    """An flock beside the folder, held across processes (bot, CLI) and threads.
+
+    Waits up to `wait` seconds (None: for ever) and then raises PublishError;
+    with `wait=0` it yields False instead of waiting when the lock is busy.
+    """
+    path = corpus_dir.parent / f".{corpus_dir.name}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = None if wait is None else time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if wait is not None and wait <= 0:
+                    yield False
+                    return
+                if deadline is not None and time.monotonic() > deadline:
+                    raise PublishError("publish lock busy", "En annen publisering pågår. Prøv igjen om litt.")
+                time.sleep(0.05)
+        try:
+            yield True
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# --- the publisher --------------------------------------------------------------------------
+
+
+@dataclass
+class StageResult:
+    ok: bool
+    name: str
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    diff: Diff = field(default_factory=Diff)
+    staged: tuple[str, ...] = ()
+
+
+@dataclass
+class PublishResult:
+    version_id: int | None
+    checksum: str
+    diff: Diff
+    unchanged: bool = False
+    reload_errors: list[Problem] = field(default_factory=list)
+
+
+def normalise_name(name: str) -> str:
+    """Only plain *.yaml names directly in corpus/: no paths, no hidden files."""
+    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    if not NAME.match(base):
+        raise PublishError(f"bad file name {name!r}",
+                           "Filnavnet må være et enkelt navn som slutter på .yaml (bokstaver, tall, . - _).")
+    return base[:-4] + ".yaml" if base.endswith(".yml") else base
+
+
+def _problems_text(problems: list[Problem], limit: int = 15) -> str:
+    shown = [f"• {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        shown.append(f"… og {len(problems) - limit} feil til")
+    return "\n".join(shown)
+
+
+class Publisher:
+    """Stages, publishes and rolls back corpus versions for one corpus folder and store."""
+
+    def __init__(self, corpus_dir: Path | str, store: Store, live: Any = None) -> None:
+        self.corpus_dir = Path(corpus_dir).resolve()
+        self.store = store
+        self.live = live
+
+    # -- reading
+
+    def current_files(self) -> dict[str, bytes]:
+        # No recover() here: it must only run under the lock, or it could race a
+        # publisher that is between its two renames. read_snapshot waits that out.
+        return read_snapshot(self.corpus_dir)
+
+    def _corpus_of(self, files: dict[str, bytes]) -> Corpus | None:
+        if self.live is not None and checksum_of(files) == self.live.current.corpus.checksum:
+            return self.live.current.corpus
+        return load_files(files).corpus
+
+    # -- staging
+
+    def stage(self, admin: int | str, name: str, content: bytes) -> StageResult:
+        """Validate one uploaded file merged with the live corpus and the admin's earlier uploads."""
+        name = normalise_name(name)
+        if len(content) > MAX_FILE_BYTES:
+            raise PublishError("file too large", f"Filen er for stor (over {MAX_FILE_BYTES // 1_000_000} MB).")
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            return StageResult(False, name, [Problem(name, 0, "filen er ikke UTF-8-tekst")])
+        current = self.current_files()
+        staged = self.store.staged(admin)
+        merged = {**current, **staged, name: content}
+        result = load_files(merged)
+        if not result.ok:
+            return StageResult(False, name, result.errors, result.warnings)
+        self.store.stage(admin, name, content)
+        diff = diff_corpora(self._corpus_of(current), result.corpus)
+        return StageResult(True, name, [], result.warnings, diff, tuple(sorted({*staged, name})))
+
+    def staged_diff(self, admin: int | str) -> tuple[tuple[str, ...], Diff]:
+        staged = self.store.staged(admin)
+        if not staged:
+            return (), Diff()
+        current = self.current_files()
+        return tuple(sorted(staged)), diff_corpora(self._corpus_of(current), load_files({**current, **staged}).corpus)
+
+    def discard(self, admin: int | str) -> int:
+        count = self.store.clear_staging(admin)
+        if count:
+            self.store.audit(admin, "discard_staged", {"files": count})
+        return count
+
+    # -- publishing
+
+    def publish_staged(self, admin: int | str, note: str | None = None) -> PublishResult:
+        staged = self.store.staged(admin)
+        if not staged:
+            raise PublishError("nothing staged", "Ingenting er klart til publisering. Send en YAML-fil først.")
+        result = self._publish(lambda current: {**current, **staged}, admin,
+                               note or "publisert: " + ", ".join(sorted(staged)), "publish")
+        self.store.clear_staging(admin, only=staged)
+        return result
+
+    def publish_files(self, files: dict[str, bytes], admin: int | str, note: str | None = None) -> PublishResult:
+        """Replace or add the given files (by name) in the live corpus and publish."""
+        named = {normalise_name(name): data for name, data in files.items()}
+        return self._publish(lambda current: {**current, **named}, admin,
+                             note or "publisert: " + ", ".join(sorted(named)), "publish")
+
+    def publish_set(self, files: dict[str, bytes], admin: int | str, note: str | None = None) -> PublishResult:
+        """Make exactly these files the corpus's *.yaml set (files not named are removed)."""
+        named = {normalise_name(name): data for name, data in files.items()}
+        return self._publish(lambda current: named, admin, note or "ny fil-samling", "publish")
+
+    def rollback(self, version_id: int, admin: int | str) -> PublishResult:
+        """Publish an earlier version's snapshot as a new version (history only grows)."""
+        files = self.store.version_files(version_id)
+        if files is None:
+            raise PublishError(f"no version {version_id}", f"Fant ingen versjon {version_id}. Se /versjoner.")
+        return self._publish(lambda current: files, admin, f"tilbake til versjon {version_id}", "rollback")
+
+    def _publish(self, build: Callable[[dict[str, bytes]], dict[str, bytes]], admin: int | str,
+                 note: str, action: str) -> PublishResult:
+        with publish_lock(self.corpus_dir):
+            self.reconcile_held()
+            current = read_snapshot(self.corpus_dir)
+            files = build(current)
+            result: LoadResult = load_files(files)
+            if not result.ok:
+                raise PublishError(
+                    f"{action} refused: {len(result.errors)} errors",
+                    "Endringen er ikke gyldig, så ingenting ble publisert:\n" + _problems_text(result.errors),
+                    result.errors)
+            checksum = checksum_of(files)
+            diff = diff_corpora(self._corpus_of(current), result.corpus)
+            if checksum == checksum_of(current):
+                return PublishResult(None, checksum, diff, unchanged=True)
+            log.debug("publish phase: validated")
+            try:
+                tmp = write_tree(self.corpus_dir, files)
+            except OSError as exc:
+                full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                raise PublishError(f"writing corpus failed: {exc}",
+                                   ("Disken er full. " if full else f"Kunne ikke skrive filene ({exc.strerror}). ")
+                                   + "Korpuset er uendret.") from exc
+            log.debug("publish phase: tree written %s", tmp.name)
+            try:
+                version_id = self.store.begin_version(admin, checksum, files, note, action)
+            except StoreError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise PublishError(str(exc), exc.user_text + " Korpuset er uendret.") from exc
+            log.debug("publish phase: version %d pending", version_id)
+            try:
+                swap_in(self.corpus_dir, tmp)
+            except OSError as exc:
+                shutil.rmtree(tmp, ignore_errors=True)
+                recover(self.corpus_dir)
+                self._settle_pending(checksum_of(read_snapshot(self.corpus_dir)))
+                raise PublishError(f"swap failed: {exc}", f"Kunne ikke bytte inn filene ({exc.strerror}). "
+                                                          "Korpuset er uendret.") from exc
+            try:
+                self.store.finish_version(version_id)
+                log.debug("publish phase: version %d published", version_id)
+            except StoreError as exc:  # the disk is right; reconcile marks the row later
+                log.error("version %d is live but still pending in the DB: %s", version_id, exc)
+            log.info("%s: version %d (%s) on disk: %s", action, version_id, checksum[:12], diff.as_dict())
+            reload_errors: list[Problem] = []
+            if self.live is not None:  # under the lock, so the watcher cannot reload an older read after us
+                reloaded = self.live.reload(files=files)
+                reload_errors = list(reloaded.errors)
+        return PublishResult(version_id, checksum, diff, reload_errors=reload_errors)
+
+    # -- crash recovery and external changes
+
+    def reconcile(self, wait: float | None = LOCK_WAIT_SECONDS) -> list[str]:
+        """Settle pending versions and record a corpus changed on disk; [] if the lock was busy."""
+        with publish_lock(self.corpus_dir, wait=wait) as held:
+            if not held:
+                return []
+            return self.reconcile_held()
+
+    def lock(self, wait: float | None = LOCK_WAIT_SECONDS):
+        """The cross-process publish lock; yields False if `wait` is 0 and it is busy."""
+        return publish_lock(self.corpus_dir, wait=wait)
+
+    def reconcile_held(self) -> list[str]:
+        """`reconcile` for a caller that already holds `lock()`."""
+        done: list[str] = []
+        outcome = recover(self.corpus_dir)
+        if outcome:
+            done.append(f"swap {outcome}")
+        if cleanup(self.corpus_dir):
+            done.append("removed leftovers")
+        disk = read_snapshot(self.corpus_dir)
+        disk_sum = checksum_of(disk)
+        done.extend(self._settle_pending(disk_sum))
+        latest = self.store.latest_version()
+        if latest is None or latest.checksum != disk_sum:
+            live_sum = self.live.current.corpus.checksum if self.live is not None else None
+            if disk_sum == live_sum or load_files(disk).ok:
+                first = latest is None
+                version_id = self.store.record_version(
+                    None if first else "disk", disk_sum, disk,
+                    "første registrerte versjon" if first else "endret direkte i corpus/",
+                    "initial" if first else "disk_change")
+                done.append(f"recorded version {version_id} from disk")
+            else:
+                log.warning("corpus/ on disk does not validate; not recording it as a version")
+        return done
+
+    def _settle_pending(self, disk_sum: str) -> list[str]:
+        done = []
+        pending = self.store.pending_versions()  # newest first
+        live_found = False
+        for version in pending:
+            if version.checksum == disk_sum and not live_found:
+                self.store.finish_version(version.id)
+                self.store.audit(None, "publish_recovered", {"version": version.id})
+                done.append(f"version {version.id} confirmed")
+                live_found = True
+            else:
+                self.store.drop_pending(version.id, "interrupted before the swap")
+                done.append(f"version {version.id} dropped")
+        if done:
+            log.warning("settled interrupted publishes: %s", done)
+        return done
+
+    def versions_text(self) -> str:
+        live = self.live.current.corpus.checksum if self.live is not None else checksum_of(self.current_files())
+        return format_versions(self.store.versions(limit=30), live)

@@ -1,0 +1,46 @@
+"""Shared helpers for the store/privacy/publish/admin tests (not a conftest, to stay out of others' way)."""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+INTENTS = ROOT / "intents"
+
+EXTRA_NAME = "ekstra.yaml"
+EXTRA = """glossary:
+- id: G-testbegrep
+  term: Testbegrep
+  definition: Et begrep som bare finnes i testene av publisering.
+""".encode()
+BAD = """glossary:
+- id: G-uferdig
+  term: Uferdig
+""".encode()
+
+
+def copy_corpus(base: Path) -> Path:
+    """A private copy of corpus/ (the real one is never touched by tests)."""
+    target = base / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class FakeReply:
+    decision: str
+    entry_id: str | None = None
+    hits: tuple[Hit, ...] = ()
+
+
+def reply(decision: str, entry_id: str | None = None, score: float | None = None) -> FakeReply:
+    hits = (Hit(entry_id or "R1", score), Hit("R2", max(0.0, score - 0.2))) if score is not None else ()
+    return FakeReply(decision, entry_id, hits)
