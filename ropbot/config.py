@@ -29,6 +29,7 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = 8443
+    listen: str = "0.0.0.0"
     salt: str | None = None
     retention_days: int = 90
     watch_seconds: float = 30.0
@@ -50,6 +51,7 @@ class Settings:
             webhook_url=e.get("ROPBOT_WEBHOOK_URL") or None,
             webhook_secret=e.get("ROPBOT_WEBHOOK_SECRET") or None,
             port=int(e.get("ROPBOT_PORT", "8443")),
+            listen=e.get("ROPBOT_LISTEN", "0.0.0.0"),
             salt=e.get("ROPBOT_SALT") or None,
             retention_days=int(e.get("ROPBOT_RETENTION_DAYS", "90")),
             watch_seconds=float(e.get("ROPBOT_WATCH_SECONDS", "30")),

@@ -13,7 +13,7 @@ from . import compose
 from .intents import RELATIVE, STAFF
 from .live import Knowledge, LiveKnowledge
 from .matcher import Hit
-from .model import Corpus, Recommendation, Term
+from .model import Corpus, Term
 from .normalize import fold
 from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
 

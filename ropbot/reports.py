@@ -8,7 +8,7 @@ import re
 import unicodedata
 from typing import Any, Callable
 
-from .store import Version, ts
+from .store import Version
 
 
 

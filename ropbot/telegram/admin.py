@@ -1,0 +1,408 @@
+"""Admin commands in Telegram, and the store behind the channel's Recorder hooks.
+
+`app.load_plugins` calls `setup(settings, live, engine)`, which opens the store
+(purging old rows), settles any interrupted publish, starts the maintenance
+thread (corpus watch + daily purge) and returns `(store, register)`.
+
+Access control is on the server, in every handler: the user id must be in
+ROPBOT_ADMINS. Telegram's command menus are not access control. A non-admin
+gets exactly what they would get for something ropbot does not know: commands
+go to the channel's `unknown_command`, admin buttons to its `on_callback`
+(which calls them expired), documents to its non-text hint. Admin commands only
+work in private chats, so figures never land in a group.
+
+Output is plain text (no parse mode), so nothing from the corpus or users can
+inject markup. Slow work (validation, publishing, reports) runs in a worker
+thread so the bot keeps answering others meanwhile.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram.constants import MessageLimit
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+
+from ..config import Settings
+from ..loader import coverage
+from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name, read_snapshot, recover
+from ..reports import format_stats, format_unanswered, format_versions, group_unanswered
+from ..store import Store, StoreError
+from ..watcher import CorpusWatcher, Maintenance
+from . import handlers as h
+
+log = logging.getLogger(__name__)
+
+ADMIN_KEY = "ropbot_admin"
+CALLBACK_PREFIX = "adm|"
+PUBLISH_BUTTON = "adm|pub"
+DISCARD_BUTTON = "adm|discard"
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+COMMANDS = ("admin", "reload", "publiser", "versjoner", "tilbake", "stats", "ubesvart", "forkast")
+
+HELP = (
+    "Admin-kommandoer:\n"
+    "/admin – denne oversikten\n"
+    "/reload – les corpus/ på nytt (feil vises med fil:linje, og gammelt korpus brukes videre)\n"
+    "Send en .yaml-fil som dokument – den sjekkes og klargjøres, og du ser hva som endres\n"
+    "/publiser [notat] – publiser det som er klargjort\n"
+    "/forkast – forkast det som er klargjort\n"
+    "/versjoner – korpusversjoner\n"
+    "/tilbake N – rull tilbake til versjon N\n"
+    "/stats – bruk siste 7 og 30 dager\n"
+    "/ubesvart [dager] – spørsmål ropbot ikke klarte, gruppert"
+)
+
+
+@dataclass
+class AdminDeps:
+    settings: Settings
+    live: Any
+    store: Store | None
+    publisher: Publisher | None
+    error: str | None = None  # why the store is missing, shown to admins
+    maintenance: Maintenance | None = None
+
+
+# --- wiring ---------------------------------------------------------------------------------
+
+
+def setup(settings: Settings, live: Any, engine: Any) -> tuple[Store | None, Callable[[Application], None]]:
+    """Open the store and return (recorder, extra_handlers) for `build_application`.
+
+    If the DB cannot be opened the bot still answers users (nothing is stored)
+    and admin commands say what is wrong, instead of the bot refusing to start.
+    """
+    store: Store | None = None
+    publisher: Publisher | None = None
+    error: str | None = None
+    worker: Maintenance | None = None
+    try:
+        store = Store.from_settings(settings)
+        publisher = Publisher(settings.corpus_dir, store, live)
+        try:
+            done = publisher.reconcile(wait=10)
+            if done:
+                log.info("corpus versions settled at start-up: %s", done)
+        except Exception:  # noqa: BLE001 - settling is retried by the watcher; never block start-up
+            log.exception("could not settle corpus versions at start-up")
+        worker = Maintenance(CorpusWatcher(live, publisher), store, settings.watch_seconds)
+        worker.start()
+    except StoreError as exc:
+        log.error("store unavailable, running without it: %s", exc)
+        error = exc.user_text
+    if not settings.admins:
+        log.info("ROPBOT_ADMINS is empty: admin commands are off")
+    deps = AdminDeps(settings, live, store, publisher, error, worker)
+
+    def register(app: Application) -> None:
+        register_admin(app, deps)
+
+    return store, register
+
+
+def register_admin(app: Application, deps: AdminDeps) -> None:
+    """Add the admin handlers (group 0, before the channel's catch-alls)."""
+    app.bot_data[ADMIN_KEY] = deps
+    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    handlers: dict[str, Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]] = {
+        "reload": cmd_reload, "publiser": cmd_publish, "versjoner": cmd_versions, "tilbake": cmd_rollback,
+        "stats": cmd_stats, "ubesvart": cmd_unanswered, "forkast": cmd_discard, "admin": cmd_admin,
+    }
+    for name, callback in handlers.items():
+        app.add_handler(CommandHandler(name, admin_only(callback, h.unknown_command), filters=private))
+    app.add_handler(MessageHandler(private & filters.Document.ALL, admin_only(on_document, h.on_non_text)))
+    app.add_handler(CallbackQueryHandler(admin_only(on_button, h.on_callback), pattern=r"^adm\|"))
+
+
+def admin_deps(context: ContextTypes.DEFAULT_TYPE) -> AdminDeps:
+    return context.application.bot_data[ADMIN_KEY]
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in admin_deps(context).settings.admins
+
+
+def admin_only(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
+               otherwise: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]):
+    """Run `handler` for admins; everyone else gets the channel's own reply for the unknown."""
+
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not is_admin(update, context):
+            log.info("admin action refused for a non-admin (%s)", handler.__name__)
+            await otherwise(update, context)
+            return
+        await handler(update, context)
+
+    guarded.__name__ = f"admin_{handler.__name__}"
+    return guarded
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def chunks(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Split at line breaks so each message fits Telegram's 4096 characters."""
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not out:
+        out.append(current or "–")
+    return out
+
+
+async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+              keyboard: InlineKeyboardMarkup | None = None) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    parts = chunks(text)
+    for i, part in enumerate(parts):
+        await context.bot.send_message(chat.id, part, link_preview_options=NO_PREVIEW,
+                                       reply_markup=keyboard if i == len(parts) - 1 else None)
+
+
+async def _work(update: Update, context: ContextTypes.DEFAULT_TYPE, func: Callable[[], str | tuple[str, Any]],
+                action: str) -> None:
+    """Run blocking work off the event loop and reply with its text; errors become plain replies."""
+    deps = admin_deps(context)
+    if deps.store is None or deps.publisher is None:
+        await say(update, context, "Databasen er ikke tilgjengelig: " + (deps.error or "ukjent feil"))
+        return
+    try:
+        result = await asyncio.to_thread(func)
+    except PublishError as exc:
+        log.info("%s refused: %s", action, exc)
+        await say(update, context, exc.user_text)
+        return
+    except StoreError as exc:
+        await say(update, context, exc.user_text)
+        return
+    except OSError as exc:
+        log.exception("%s failed", action)
+        await say(update, context, f"Kunne ikke lese eller skrive filene ({exc.strerror or exc}).")
+        return
+    text, keyboard = result if isinstance(result, tuple) else (result, None)
+    await say(update, context, text, keyboard)
+
+
+def _actor(update: Update) -> int:
+    return update.effective_user.id  # admin_only guarantees a user
+
+
+def _audit(deps: AdminDeps, admin: int, action: str, detail: Any = None) -> None:
+    try:
+        deps.store.audit(admin, action, detail)
+    except StoreError as exc:
+        log.warning("audit of %s failed: %s", action, exc)
+
+
+def _publish_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton("Publiser nå", callback_data=PUBLISH_BUTTON),
+                                  InlineKeyboardButton("Forkast", callback_data=DISCARD_BUTTON)]])
+
+
+def _problems(problems: list[Any], limit: int = 20) -> str:
+    lines = [f"• {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"… og {len(problems) - limit} til")
+    return "\n".join(lines)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+async def cmd_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    extra = f"\n\nMerk: databasen er ikke tilgjengelig: {deps.error}" if deps.error else ""
+    await say(update, context, HELP + extra)
+
+
+async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    admin = _actor(update)
+
+    def run() -> str:
+        with deps.publisher.lock():  # never interleave with a publish or the watcher
+            recover(deps.publisher.corpus_dir)
+            files = read_snapshot(deps.publisher.corpus_dir)
+            before = deps.live.current.corpus.checksum
+            result = deps.live.reload(files=files)
+            if result.ok:
+                deps.publisher.reconcile_held()
+        _audit(deps, admin, "reload", {"ok": result.ok, "errors": len(result.errors)})
+        if not result.ok:
+            return (f"corpus/ har {len(result.errors)} feil, så jeg bruker fortsatt versjonen som var lastet "
+                    f"({before[:12]}):\n" + _problems(result.errors))
+        figures = coverage(result)
+        same = "uendret, " if figures["checksum"] == before else ""
+        return (f"Korpuset er lastet på nytt ({same}{figures['checksum'][:12]}): "
+                f"{figures['recommendations_written']} av {figures['recommendations_total']} anbefalinger skrevet, "
+                f"{figures['roles']} roller, {figures['topics']} temaer, {figures['glossary_terms']} ordlisteord."
+                + (f"\n{len(result.warnings)} advarsler, for eksempel:\n" + _problems(result.warnings, 5)
+                   if result.warnings else ""))
+
+    await _work(update, context, run, "reload")
+
+
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A YAML file from an admin: validate it with the live corpus, stage it, show the diff."""
+    deps = admin_deps(context)
+    message = update.effective_message
+    document = message.document if message else None
+    if document is None:
+        return
+    try:
+        name = normalise_name(document.file_name or "")
+    except PublishError as exc:
+        await say(update, context, exc.user_text + "\n\n" + HELP)
+        return
+    if document.file_size and document.file_size > MAX_FILE_BYTES:
+        await say(update, context, f"Filen er for stor (over {MAX_FILE_BYTES // 1_000_000} MB).")
+        return
+    try:
+        telegram_file = await context.bot.get_file(document.file_id)
+        content = bytes(await telegram_file.download_as_bytearray())
+    except TelegramError as exc:
+        log.warning("could not download %s: %s", name, exc)
+        await say(update, context, "Jeg fikk ikke lastet ned filen fra Telegram. Prøv å sende den på nytt.")
+        return
+    admin = _actor(update)
+
+    def run() -> str | tuple[str, Any]:
+        result = deps.publisher.stage(admin, name, content)
+        if not result.ok:
+            return (f"{name} er ikke gyldig sammen med korpuset, så den er ikke klargjort "
+                    f"({len(result.errors)} feil):\n" + _problems(result.errors))
+        text = [f"{name} er sjekket og klargjort.", result.diff.summary()]
+        if len(result.staged) > 1:
+            text.append("Klargjort nå: " + ", ".join(result.staged))
+        if result.warnings:
+            text.append(f"{len(result.warnings)} advarsler, for eksempel:\n" + _problems(result.warnings, 5))
+        text.append("Publiser med /publiser (eller knappen), forkast med /forkast.")
+        return "\n\n".join(text), _publish_keyboard()
+
+    await _work(update, context, run, "stage")
+
+
+def _publish_text(result: Any) -> str:
+    if result.unchanged:
+        return "Ingen endring: det klargjorte er likt korpuset som brukes nå. Det klargjorte er fjernet."
+    text = f"Publisert som versjon {result.version_id} ({result.checksum[:12]}).\n{result.diff.summary()}"
+    if result.reload_errors:
+        text += "\nMerk: boten kunne ikke laste den nye versjonen:\n" + _problems(result.reload_errors)
+    return text + "\nAngre med /tilbake N (se /versjoner)."
+
+
+async def cmd_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    admin = _actor(update)
+    note = " ".join(context.args or ()).strip()[:200] or None
+    await _work(update, context, lambda: _publish_text(deps.publisher.publish_staged(admin, note)), "publish")
+
+
+async def cmd_discard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    admin = _actor(update)
+
+    def run() -> str:
+        count = deps.publisher.discard(admin)
+        return f"Forkastet {count} klargjorte filer." if count else "Det var ingenting klargjort."
+
+    await _work(update, context, run, "discard")
+
+
+async def cmd_versions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    admin = _actor(update)
+
+    def run() -> str:
+        deps.publisher.reconcile(wait=5)
+        _audit(deps, admin, "versions")
+        return format_versions(deps.store.versions(limit=30), deps.live.current.corpus.checksum)
+
+    await _work(update, context, run, "versions")
+
+
+async def cmd_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    args = context.args or []
+    if len(args) != 1 or not args[0].isdigit():
+        await say(update, context, "Bruk: /tilbake N, der N er et versjonsnummer fra /versjoner.")
+        return
+    admin = _actor(update)
+    number = int(args[0])
+
+    def run() -> str:
+        result = deps.publisher.rollback(number, admin)
+        if result.unchanged:
+            return f"Versjon {number} er allerede den som brukes. Ingenting er endret."
+        return f"Rullet tilbake til versjon {number}. " + _publish_text(result)
+
+    await _work(update, context, run, "rollback")
+
+
+async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    admin = _actor(update)
+
+    def run() -> str:
+        corpus = deps.live.current.corpus
+        reports = [deps.store.stats(7), deps.store.stats(30)]
+        _audit(deps, admin, "stats")
+        return "Statistikk\n\n" + format_stats(reports, lambda i: getattr(corpus.get(i), "title", None))
+
+    await _work(update, context, run, "stats")
+
+
+async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    deps = admin_deps(context)
+    args = context.args or []
+    days = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 3650 else 30
+    admin = _actor(update)
+
+    def run() -> str:
+        knowledge = deps.live.current
+        rows = deps.store.unanswered_rows(days=days)
+        groups = group_unanswered(rows, lambda text: knowledge.matcher.rank(text, limit=1),
+                                  lambda i: getattr(knowledge.corpus.get(i), "title", None))
+        _audit(deps, admin, "unanswered", {"days": days})
+        return format_unanswered(groups, len(rows), days)
+
+    await _work(update, context, run, "unanswered")
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(reply_markup=None)  # a staged set is published once
+    except TelegramError:
+        pass
+    if query.data == PUBLISH_BUTTON:
+        await cmd_publish(update, context)
+    elif query.data == DISCARD_BUTTON:
+        await cmd_discard(update, context)
+    else:
+        await say(update, context, "Denne knappen er utgått.")
+

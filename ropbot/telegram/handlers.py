@@ -1,0 +1,334 @@
+"""Thin async handlers: read the update, call a plain function in `views`, send the screen.
+
+Why thin: everything worth testing (what to answer, which buttons) lives in
+plain functions; handlers only know Telegram's objects, the per-chat audience
+in `context.chat_data`, and how to send, edit or split messages.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from telegram import Message, MessageEntity, ReplyParameters, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, filters
+
+from ..config import Settings
+from ..engine import Engine
+from ..intents import RELATIVE, STAFF
+from ..live import LiveKnowledge
+from . import texts, views
+from .hooks import SafeRecorder
+from .render import Screen, esc
+
+log = logging.getLogger(__name__)
+
+AUDIENCE_KEY = "audience"
+DEPS_KEY = "ropbot"
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What handlers need, stored once in `application.bot_data` (no module globals)."""
+
+    settings: Settings
+    engine: Engine
+    recorder: SafeRecorder
+    live: LiveKnowledge | None = None
+
+
+def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.application.bot_data[DEPS_KEY]
+
+
+def audience_of(context: ContextTypes.DEFAULT_TYPE) -> str:
+    data = context.chat_data
+    return data.get(AUDIENCE_KEY, STAFF) if data is not None else STAFF
+
+
+def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: str) -> None:
+    if context.chat_data is not None and audience in (STAFF, RELATIVE):
+        context.chat_data[AUDIENCE_KEY] = audience
+
+
+def unknown_command_text() -> str:
+    """The reply to commands ropbot does not know; admin handlers reuse it for non-admins."""
+    return texts.UNKNOWN_COMMAND
+
+
+def user_facing(func: Handler) -> Handler:
+    """After a handler has answered a user, tell the recorder the user was active.
+
+    Done here rather than in a catch-all handler so that people chatting in a
+    group without addressing ropbot are never recorded.
+    """
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await func(update, context)
+        user = update.effective_user
+        if user is not None and not getattr(context, "skip_touch", False):
+            deps(context).recorder.touch_user(user.id, audience_of(context))
+
+    return wrapper
+
+
+async def send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: Screen,
+                      reply_to: Message | None = None) -> Message | None:
+    """Send each chunk; the keyboard goes under the last one so buttons follow the text."""
+    last: Message | None = None
+    for i, chunk in enumerate(screen.chunks):
+        final = i == len(screen.chunks) - 1
+        last = await context.bot.send_message(
+            chat_id, chunk, parse_mode=ParseMode.HTML, link_preview_options=views.NO_PREVIEW,
+            reply_markup=screen.keyboard if final else None,
+            reply_parameters=(ReplyParameters(reply_to.message_id, allow_sending_without_reply=True)
+                              if reply_to is not None and i == 0 else None))
+    return last
+
+
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    in_group = chat.type != ChatType.PRIVATE
+    await send_screen(context, chat.id, screen, update.effective_message if in_group else None)
+
+
+def _user_id(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@user_facing
+async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    if context.args:
+        screen, audience = views.deep_link(d.engine, context.args[0], audience_of(context))
+        set_audience(context, audience)
+    else:
+        screen = views.start(d.engine, audience_of(context))
+    await reply(update, context, screen)
+
+
+@user_facing
+async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, views.help_screen(deps(context).engine, context.bot.username))
+
+
+@user_facing
+async def cmd_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    screen, audience = views.number(d.engine, d.recorder, _user_id(update), audience_of(context), context.args or [])
+    set_audience(context, audience)
+    await reply(update, context, screen)
+
+
+@user_facing
+async def cmd_chapters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, views.chapters(deps(context).engine, audience_of(context)))
+
+
+@user_facing
+async def cmd_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, views.roles(deps(context).engine))
+
+
+@user_facing
+async def cmd_relative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    set_audience(context, RELATIVE)
+    await reply(update, context, views.audience_switch(deps(context).engine, RELATIVE))
+
+
+@user_facing
+async def cmd_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    set_audience(context, STAFF)
+    await reply(update, context, views.audience_switch(deps(context).engine, STAFF))
+
+
+@user_facing
+async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    screen, audience = views.glossary(d.engine, d.recorder, _user_id(update), audience_of(context),
+                                      context.args or [])
+    set_audience(context, audience)
+    await reply(update, context, screen)
+
+
+@user_facing
+async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    d = deps(context)
+    await reply(update, context, views.about(d.engine, d.settings))
+
+
+async def cmd_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask before erasing; not `user_facing`, so asking does not itself record the user."""
+    await reply(update, context, views.forget_ask())
+
+
+@user_facing
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    chat = update.effective_chat
+    if message is None or chat is None:
+        return
+    alias = views.command_alias(message.text)
+    if alias is not None and (chat.type == ChatType.PRIVATE or _addressed_to_me(message, context.bot.username)
+                              or "@" not in message.text.split()[0]):
+        name, context.args = alias
+        target = cmd_relative if name == "parorende" else cmd_number
+        await target.__wrapped__(update, context)  # type: ignore[attr-defined]  # this wrapper records the visit
+        return
+    if chat.type != ChatType.PRIVATE and not _addressed_to_me(message, context.bot.username):
+        context.skip_touch = True  # a command for another bot in a group
+        return
+    await reply(update, context, Screen((esc(texts.UNKNOWN_COMMAND),)))
+
+
+def _addressed_to_me(message: Message, username: str | None) -> bool:
+    command = (message.text or "").split(maxsplit=1)[0] if message.text else ""
+    _, _, target = command.partition("@")
+    return bool(target and username and target.lower() == username.lower())
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+@user_facing
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    text = message.text
+    if message.chat.type != ChatType.PRIVATE:
+        text = strip_mention(message, context.bot.username)
+    d = deps(context)
+    result = views.answer(d.engine, d.recorder, _user_id(update), audience_of(context), text)
+    set_audience(context, result.reply.audience)
+    await reply(update, context, result.screen)
+
+
+def strip_mention(message: Message, username: str | None) -> str:
+    """The question without '@ropbot' in it."""
+    text = message.text or ""
+    if username:
+        text = re.sub(rf"@{re.escape(username)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+@user_facing
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply(update, context, Screen((esc(texts.NON_TEXT),)))
+
+
+class MentionsMe(filters.MessageFilter):
+    """Group messages that mention the bot by @username (or a text mention of its user)."""
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        username = (bot.username or "").lower()
+        for entity in message.entities or ():
+            if entity.type == MessageEntity.MENTION and username:
+                if message.parse_entity(entity).lstrip("@").lower() == username:
+                    return True
+            elif entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
+                return True
+        return bool(username) and f"@{username}" in (message.text or "").lower()
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+
+@user_facing
+async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    message = query.message if isinstance(query.message, Message) else None
+    markup = message.reply_markup if message is not None else None
+    d = deps(context)
+    data = query.data if isinstance(query.data, str) else None
+    outcome = views.press(d.engine, d.recorder, data, user_id=query.from_user.id,
+                          audience=audience_of(context), markup=markup)
+    await query.answer(outcome.toast, show_alert=outcome.alert)
+    if outcome.forgotten:
+        context.skip_touch = True
+        if context.chat_data is not None:
+            context.chat_data.clear()
+        if context.user_data is not None:
+            context.user_data.clear()
+    elif outcome.audience:
+        set_audience(context, outcome.audience)
+    await carry_out(context, query.from_user.id, message, outcome)
+
+
+async def carry_out(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message | None,
+                    outcome: views.Outcome) -> None:
+    """Edit the pressed message when that makes sense and is possible; otherwise send a new one."""
+    if outcome.mode == views.MARKUP and message is not None:
+        await _quietly(message.edit_reply_markup(reply_markup=outcome.markup))
+        return
+    screen = outcome.screen
+    if screen is None:
+        return
+    if outcome.mode == views.EDIT and message is not None and len(screen.chunks) == 1:
+        try:
+            await message.edit_text(screen.chunks[0], parse_mode=ParseMode.HTML,
+                                    link_preview_options=views.NO_PREVIEW, reply_markup=screen.keyboard)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            log.info("could not edit message %s (%s); sending a new one", message.message_id, exc)
+    chat_id = message.chat.id if message is not None else user_id
+    await send_screen(context, chat_id, screen)
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    try:
+        await call
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            log.info("edit refused: %s", exc)
+
+
+# --- inline mode ---------------------------------------------------------------------------
+
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.inline_query
+    if query is None:
+        return
+    results, button = views.inline_results(deps(context).engine, query.query)
+    await query.answer(results, cache_time=300, is_personal=False, button=button)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the traceback, tell the user briefly, keep running."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error while handling update %s", update_id, exc_info=context.error)
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(texts.ERROR, show_alert=True)
+            return
+        except TelegramError:
+            pass  # already answered by the handler: fall through to a message
+    chat = update.effective_chat
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(chat.id, texts.ERROR)
+    except TelegramError as exc:
+        log.warning("could not tell chat %s about the error: %s", chat.id, exc)

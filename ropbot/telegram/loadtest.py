@@ -1,0 +1,247 @@
+"""Load benchmarks for the Telegram channel, used by `ropbot bench`.
+
+Two figures, because the Bot API emulator tops out at a few hundred requests
+per second and so cannot show the bot's own capacity:
+
+* `handler_load`: the full handler stack in-process, through
+  `application.process_update`, with an offline request layer. Telegram's
+  rate limiter is off here: it would cap the figure at Telegram's 30
+  messages/s instead of measuring ropbot.
+* `e2e_load`: real HTTP through the telegram-test-api emulator. The driver
+  lives in tests/e2e/load.py (with the emulator adapter, which must stay out
+  of the product) and is loaded from there by path.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import itertools
+import json
+import logging
+import random
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.request import BaseRequest, RequestData
+
+from ..config import Settings
+from ..engine import Engine
+from ..live import LiveKnowledge
+from .app import build_application
+from .hooks import Recorder
+from . import texts
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parents[2]
+E2E_DRIVER = ROOT / "tests" / "e2e" / "load.py"
+BOT = {"id": 4711, "is_bot": True, "first_name": "ropbot", "username": "ropbot_bench_bot",
+       "can_join_groups": True, "supports_inline_queries": True}
+STICKER = {"file_id": "s", "file_unique_id": "s", "width": 512, "height": 512, "is_animated": False,
+           "is_video": False, "type": "regular"}
+SMALL_TALK = ("hei", "takk!", "hva kan du hjelpe med?")
+OFF_TOPIC = ("hvor mye koster en time hos psykolog?", "når åpner legevakten i påsken?", "asdf qwerty")
+COMMANDS = ("/anbefaling {n}", "/kapitler", "/roller", "/ordliste DPS", "/start", "/hjelp", "/om",
+            "/anbefaling {n}", "/ordliste LAR")
+
+
+class OfflineRequest(BaseRequest):
+    """Answers Bot API calls instantly, like a very fast Telegram.
+
+    It never suspends, so each update is handled start to finish once begun
+    and its measured latency is its own processing time. It remembers each chat's last keyboard so simulated users can press real buttons.
+    """
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.keyboards: dict[int, tuple[int, list[str], str]] = {}
+        self.calls: dict[str, int] = {}
+        self.errors = 0
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
+                         read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+                         pool_timeout: Any = None) -> tuple[int, bytes]:
+        name = url.rsplit("/", 1)[-1]
+        self.calls[name] = self.calls.get(name, 0) + 1
+        result: Any = True
+        if name == "getMe":
+            result = BOT
+        elif name == "sendMessage" and request_data is not None:
+            params = request_data.parameters
+            chat_id = int(params["chat_id"])
+            message_id = next(self._ids)
+            text = str(params.get("text", ""))
+            if text == texts.ERROR:
+                self.errors += 1
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict):
+                data = [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
+                        if "callback_data" in b]
+                self.keyboards[chat_id] = (message_id, data, text)
+            result = {"message_id": message_id, "date": int(time.time()), "text": text, "from": BOT,
+                      "chat": {"id": chat_id, "type": "private"}}
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+
+def questions(engine: Engine) -> list[str]:
+    """Realistic questions: the example questions written for each corpus entry."""
+    corpus = engine.knowledge.corpus
+    found = [q for e in corpus.entries() for q in e.examples]
+    return found or ["hvem følger opp den somatiske helsa?"]
+
+
+class Script:
+    """One simulated user's next message, drawn from a fixed mix.
+
+    Roughly: 55 % typed questions, 20 % button presses, 15 % commands, 4 % small talk,
+    3 % off-topic, 2 % audience switches, 1 % stickers.
+    """
+
+    def __init__(self, rng: random.Random, pool: list[str]) -> None:
+        self.rng = rng
+        self.pool = pool
+
+    def next(self, keyboard: list[str] | None) -> tuple[str, Any]:
+        roll = self.rng.random()
+        if roll < 0.20 and keyboard:
+            return "button", self.rng.choice(keyboard)
+        if roll < 0.35:
+            return "command", self.rng.choice(COMMANDS).format(n=self.rng.randint(1, 95))
+        if roll < 0.39:
+            return "text", self.rng.choice(SMALL_TALK)
+        if roll < 0.42:
+            return "text", self.rng.choice(OFF_TOPIC)
+        if roll < 0.44:
+            return "command", self.rng.choice(("/parorende", "/fagperson"))
+        if roll < 0.45:
+            return "sticker", None
+        return "text", self.rng.choice(self.pool)
+
+
+def _pct(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def handler_load(settings: Settings | None = None, users: int = 200, messages: int = 20, *,
+                 engine: Engine | None = None, recorder: Recorder | None = None, seed: int = 1948) -> dict:
+    """Throughput and latency of the whole handler stack with `users` concurrent users."""
+    settings = settings or Settings.from_env({})
+    if engine is None:
+        engine = Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir))
+    return asyncio.run(_handler_load(settings, engine, recorder, users, messages, seed))
+
+
+async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder | None, users: int,
+                        messages: int, seed: int) -> dict:
+    request = OfflineRequest()
+    settings = replace(settings, telegram_token="1:bench", webhook_url=None)
+    app = build_application(settings, engine.live, engine, recorder, request=request,
+                            get_updates_request=OfflineRequest(), rate_limiter=None)
+    await app.initialize()
+    pool = questions(engine)
+    update_ids = itertools.count(1)
+    latencies: list[float] = []
+    kinds: dict[str, int] = {}
+
+    def message_update(uid: int, n: int, kind: str, value: Any) -> Update:
+        base = {"message_id": n + 1, "date": int(time.time()), "chat": {"id": uid, "type": "private"},
+                "from": {"id": uid, "is_bot": False, "first_name": "Bench"}}
+        if kind == "command":
+            base.update(text=value, entities=[{"type": "bot_command", "offset": 0, "length": len(value.split()[0])}])
+        elif kind == "sticker":
+            base.update(sticker=STICKER)
+        else:
+            base.update(text=value)
+        return Update.de_json({"update_id": next(update_ids), "message": base}, app.bot)
+
+    def button_update(uid: int, n: int, data: str, last: tuple[int, list[str], str]) -> Update:
+        user = {"id": uid, "is_bot": False, "first_name": "Bench"}
+        message = {"message_id": last[0], "date": int(time.time()), "chat": {"id": uid, "type": "private"},
+                   "text": last[2], "from": BOT}
+        return Update.de_json({"update_id": next(update_ids), "callback_query": {
+            "id": f"{uid}-{n}", "chat_instance": str(uid), "from": user, "data": data, "message": message}}, app.bot)
+
+    # Typed messages are parsed before the clock starts: parsing is the Updater's work, not the
+    # handlers'. Button presses depend on the previous reply, so they are parsed on the way
+    # (and timed); `handler_parse_ms` reports what parsing costs per update.
+    plans: list[list[tuple[str, Any, Update | None]]] = []
+    parse_started = time.perf_counter()
+    for index in range(users):
+        uid = 1_000_000 + index
+        script = Script(random.Random(seed * 7919 + index), pool)
+        plan = []
+        for n in range(messages):
+            kind, value = script.next(["?"])  # "?" stands for "a button of the last reply"
+            plan.append((kind, value, None if kind == "button" else message_update(uid, n, kind, value)))
+        plans.append(plan)
+    parse_ms = (time.perf_counter() - parse_started) * 1000 / max(1, sum(len(p) for p in plans))
+    choices = random.Random(seed)
+
+    async def one_user(index: int) -> None:
+        uid = 1_000_000 + index
+        for n, (kind, value, update) in enumerate(plans[index]):
+            if update is None:
+                last = request.keyboards.get(uid)
+                if last and last[1]:
+                    kind, update = "button", button_update(uid, n, choices.choice(last[1]), last)
+                else:
+                    kind, update = "command", message_update(uid, n, "command", "/kapitler")
+            kinds[kind] = kinds.get(kind, 0) + 1
+            started = time.perf_counter()
+            await app.process_update(update)
+            latencies.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(0)  # let the other users in: concurrent users, round robin
+
+    handler_log = logging.getLogger("ropbot.telegram.handlers")
+    level = handler_log.level
+    handler_log.setLevel(logging.CRITICAL)  # errors are counted from the apologies sent instead
+    try:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(one_user(i) for i in range(users)))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    finally:
+        handler_log.setLevel(level)
+        await app.shutdown()
+    total = len(latencies)
+    return {
+        "handler_users": users,
+        "handler_messages": total,
+        "handler_seconds": round(elapsed, 3),
+        "handler_msgs_per_s": round(total / elapsed, 1) if elapsed else 0.0,
+        # CPU time is what the bot itself used: on a shared machine it shows capacity
+        # without the noise of other processes taking turns on the cores.
+        "handler_msgs_per_cpu_s": round(total / cpu, 1) if cpu else 0.0,
+        "handler_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "handler_p99_ms": round(_pct(latencies, 0.99), 2),
+        "handler_parse_ms": round(parse_ms, 3),
+        "handler_errors": request.errors,
+        "handler_mix": dict(sorted(kinds.items())),
+    }
+
+
+def e2e_load(users: int = 200, messages: int = 20, **kwargs: Any) -> dict:
+    """Throughput, latency and lost replies through the Bot API emulator (needs node + npm ci)."""
+    if not E2E_DRIVER.is_file():
+        raise RuntimeError(f"{E2E_DRIVER} not found: the e2e benchmark needs a source checkout")
+    spec = importlib.util.spec_from_file_location("ropbot_e2e_load", E2E_DRIVER)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.run(users=users, messages=messages, **kwargs)

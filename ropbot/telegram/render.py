@@ -1,0 +1,245 @@
+"""Turn `Reply` values into Telegram HTML messages and inline keyboards.
+
+Why HTML and not MarkdownV2: HTML needs only three characters escaped, so
+`html.escape` on every corpus- and user-supplied string is all the safety we
+need, and a wrongly escaped string can never break the markup. Long replies
+are split between paragraphs (never inside a tag) so each message stays
+under Telegram's 4096-character limit.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from ..reply import DID_YOU_MEAN, Action, Part, Reply
+from . import callbacks as cb
+from . import texts
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096
+MAX_BUTTON_TEXT = 64
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of rendered HTML; `kind` decides the spacing to its neighbours."""
+
+    kind: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What a handler sends: one or more HTML chunks, the keyboard goes under the last one."""
+
+    chunks: tuple[str, ...]
+    keyboard: InlineKeyboardMarkup | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.chunks)
+
+
+def esc(text: str | None) -> str:
+    """Escape a plain string for Telegram HTML (quotes too, so it is safe inside attributes)."""
+    return html.escape(text or "", quote=True)
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units), so emoji never push a chunk over."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+# --- parts → blocks ------------------------------------------------------------------------
+
+_WRAP = {
+    "alert": ("🚨 <b>", "</b>"),
+    "heading": ("<b>", "</b>"),
+    "meta": ("<i>", "</i>"),
+    "body": ("", ""),
+    "bullet": ("• ", ""),
+    "credit": ("<i>", "</i>"),
+    "note": ("<i>", "</i>"),
+}
+_SAFE_URL = re.compile(r"^(https?|tg)://", re.IGNORECASE)
+
+
+def part_blocks(part: Part, limit: int = MAX_MESSAGE) -> list[Block]:
+    """Render one Part; a part too long for one message becomes several blocks."""
+    if part.kind == "source":
+        if part.url and _SAFE_URL.match(part.url):
+            return [Block("source", f'<a href="{esc(part.url)}">{esc(part.text)}</a>')]
+        return [Block("source", esc(part.text))]
+    head, tail = _WRAP.get(part.kind, ("", ""))
+    budget = limit - tg_len(head) - tg_len(tail)
+    return [Block(part.kind, f"{head}{esc(piece)}{tail}") for piece in split_text(part.text, budget)]
+
+
+_SPLITTERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\n\s*\n"), "\n\n"),
+    (re.compile(r"\n"), "\n"),
+    (re.compile(r"(?<=[.!?…:;])\s+"), " "),
+    (re.compile(r"\s+"), " "),
+)
+
+
+def split_text(text: str, budget: int) -> list[str]:
+    """Split plain text so each piece, once escaped, fits in `budget`: at paragraphs first,
+    then lines, sentences, words, and only as a last resort inside a word."""
+    if tg_len(esc(text)) <= budget:
+        return [text]
+    for pattern, joiner in _SPLITTERS:
+        words = [w for w in pattern.split(text) if w]
+        if len(words) < 2:
+            continue
+        pieces: list[str] = []
+        current = ""
+        for word in words:
+            candidate = f"{current}{joiner}{word}" if current else word
+            if tg_len(esc(candidate)) <= budget:
+                current = candidate
+                continue
+            if current:
+                pieces.append(current)
+            current = word
+        if current:
+            pieces.append(current)
+        out: list[str] = []
+        for piece in pieces:
+            out.extend(split_text(piece, budget) if tg_len(esc(piece)) > budget else [piece])
+        return out
+    # One unbroken run of characters: cut it, keeping escapes whole by cutting the raw text.
+    out, current = [], ""
+    for char in text:
+        if tg_len(esc(current + char)) > budget:
+            out.append(current)
+            current = ""
+        current += char
+    if current:
+        out.append(current)
+    return out
+
+
+def pack(blocks: Sequence[Block], limit: int = MAX_MESSAGE) -> tuple[str, ...]:
+    """Join blocks into as few messages as fit; a message only ever ends between blocks."""
+    chunks: list[str] = []
+    current = ""
+    previous: Block | None = None
+    for block in blocks:
+        sep = "\n" if previous and previous.kind == block.kind == "bullet" else "\n\n"
+        candidate = f"{current}{sep}{block.html}" if current else block.html
+        if current and tg_len(candidate) > limit:
+            chunks.append(current)
+            candidate = block.html
+        current = candidate
+        previous = block
+    if current:
+        chunks.append(current)
+    return tuple(chunks) or ("…",)
+
+
+def reply_chunks(reply: Reply, limit: int = MAX_MESSAGE) -> tuple[str, ...]:
+    return _chunks(reply.parts, limit)
+
+
+# Rendering is a pure function of the parts, and the same entries are shown again and again
+# (parts share the corpus' strings, so hashing them is cheap); a small cache saves the work.
+@functools.lru_cache(maxsize=2048)
+def _chunks(parts: tuple[Part, ...], limit: int) -> tuple[str, ...]:
+    return pack([b for part in parts for b in part_blocks(part, limit)], limit)
+
+
+def blocks_of(parts: Iterable[Part], limit: int = MAX_MESSAGE) -> list[Block]:
+    return [b for part in parts for b in part_blocks(part, limit)]
+
+
+# --- keyboards -----------------------------------------------------------------------------
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    label = label if len(label) <= MAX_BUTTON_TEXT else label[: MAX_BUTTON_TEXT - 1] + "…"
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def feedback_row(query_id: int | None) -> list[InlineKeyboardButton]:
+    qid = str(query_id) if query_id else "-"
+    return [button(texts.FEEDBACK_UP, cb.encode(cb.FEEDBACK, qid, "u")),
+            button(texts.FEEDBACK_DOWN, cb.encode(cb.FEEDBACK, qid, "d"))]
+
+
+def reply_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
+    """Buttons for the engine's follow-ups: view and section switches side by side,
+    related entries and "did you mean" choices one per row (their labels are long)."""
+    return [list(row) for row in _rows(reply.followups, reply.decision == DID_YOU_MEAN)]
+
+
+@functools.lru_cache(maxsize=2048)
+def _rows(followups: tuple[Action, ...], did_you_mean: bool) -> tuple[tuple[InlineKeyboardButton, ...], ...]:
+    top: list[InlineKeyboardButton] = []
+    nav: list[InlineKeyboardButton] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    for action in followups:
+        data = cb.from_action(action.action)
+        if data is None:
+            log.debug("no button for action %r", action.action)
+            continue
+        kind = action.action.split(":", 1)[0]
+        if kind in ("view", "section"):
+            top.append(button(action.label, data))
+        elif kind in ("chapters", "roles") and not did_you_mean:
+            nav.append(button(action.label, data))
+        else:
+            rows.append([button(action.label, data)])
+    return tuple(tuple(r) for r in (top, *rows, nav) if r)
+
+
+def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMarkup | None:
+    rows = [list(r) for r in rows if r]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def reply_screen(reply: Reply, *, feedback: bool = False, query_id: int | None = None,
+                 extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen:
+    if not extra_rows and not query_id:
+        return Screen(reply_chunks(reply), _markup(reply.followups, reply.decision == DID_YOU_MEAN, feedback))
+    rows = reply_rows(reply)
+    rows.extend(list(r) for r in extra_rows)
+    if feedback:
+        rows.append(feedback_row(query_id))
+    return Screen(reply_chunks(reply), keyboard(rows))
+
+
+@functools.lru_cache(maxsize=2048)
+def _markup(followups: tuple[Action, ...], did_you_mean: bool, feedback: bool) -> InlineKeyboardMarkup | None:
+    """The whole keyboard when it has no per-query data (PTB markups are immutable, so sharing is safe)."""
+    rows = [list(r) for r in _rows(followups, did_you_mean)]
+    if feedback:
+        rows.append(feedback_row(None))
+    return keyboard(rows)
+
+
+def rows_with_op(markup: InlineKeyboardMarkup | None, op: str) -> list[list[InlineKeyboardButton]]:
+    """The rows of an existing keyboard whose buttons carry `op` (used to keep or drop the feedback row)."""
+    if markup is None:
+        return []
+    return [list(row) for row in markup.inline_keyboard
+            if row and all(_op_of(b) == op for b in row)]
+
+
+def rows_without_op(markup: InlineKeyboardMarkup | None, op: str) -> list[list[InlineKeyboardButton]]:
+    if markup is None:
+        return []
+    return [list(row) for row in markup.inline_keyboard
+            if not (row and all(_op_of(b) == op for b in row))]
+
+
+def _op_of(b: InlineKeyboardButton) -> str | None:
+    decoded = cb.decode(b.callback_data if isinstance(b.callback_data, str) else None)
+    return decoded.op if decoded else None

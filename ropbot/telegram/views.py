@@ -1,0 +1,483 @@
+"""Plain functions that turn a request (a command, a question, a button) into a `Screen`.
+
+Why separate from handlers.py: nothing here awaits or touches Telegram's
+network objects, so every screen can be unit-tested and benchmarked without
+a bot, and handlers stay a few lines each. Functions take the engine (one
+knowledge snapshot per call) and the conversation's audience.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from rapidfuzz import fuzz, process
+from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
+                      InlineQueryResultsButton, InputTextMessageContent, LinkPreviewOptions)
+from telegram.constants import ParseMode
+
+from .. import compose
+from ..config import Settings
+from ..engine import TOTAL, Engine
+from ..intents import RELATIVE, STAFF
+from ..model import Role, Term
+from ..reply import (ANSWER, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Part, Reply)
+from . import callbacks as cb
+from . import services as svc
+from . import texts
+from .hooks import SafeRecorder
+from .render import (Screen, blocks_of, button, esc, keyboard, pack, reply_screen,
+                     rows_with_op, rows_without_op)
+
+log = logging.getLogger(__name__)
+
+# Replies that ask for 👍/👎: real answers, and misses (a 👎 on a miss shows a gap in the corpus).
+FEEDBACK_DECISIONS = frozenset({ANSWER, NUMBER, GLOSSARY, DID_YOU_MEAN, FALLBACK})
+INLINE_MAX = 10
+INLINE_MIN_SCORE = 0.05
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def _screen(parts: Sequence[Part], rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen:
+    return Screen(pack(blocks_of(parts)), keyboard(rows))
+
+
+# --- questions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    reply: Reply
+    screen: Screen
+    query_id: int | None
+    latency_ms: float
+
+
+def answer(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str, text: str) -> Answer:
+    """A typed question: engine, then record it (so 👍/👎 can refer to it), then render."""
+    started = time.perf_counter()
+    reply = engine.handle(text, audience)
+    latency_ms = (time.perf_counter() - started) * 1000
+    query_id = recorder.record_query(user_id, audience, text, reply, latency_ms) if user_id else None
+    feedback = reply.decision in FEEDBACK_DECISIONS
+    return Answer(reply, reply_screen(reply, feedback=feedback, query_id=query_id), query_id, latency_ms)
+
+
+def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str,
+           args: Sequence[str]) -> tuple[Screen, str]:
+    """/anbefaling N. Returns the screen and the audience to keep."""
+    raw = " ".join(args).strip().lstrip("#")
+    if not raw.isdigit():
+        return _screen([Part("body", texts.NUMBER_USAGE.format(total=TOTAL))]), audience
+    result = answer(engine, recorder, user_id, audience, f"anbefaling {int(raw)}")
+    return result.screen, result.reply.audience
+
+
+def entry(engine: Engine, entry_id: str, audience: str, view: str | None = None,
+          extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen | None:
+    reply = engine.show(entry_id, audience, view)
+    return reply_screen(reply, extra_rows=extra_rows) if reply else None
+
+
+# --- commands Telegram cannot parse -------------------------------------------------------
+
+_FOLD = str.maketrans({"å": "a", "ø": "o", "æ": "ae", "Å": "a", "Ø": "o", "Æ": "ae"})
+
+
+def command_alias(text: str | None) -> tuple[str, list[str]] | None:
+    """Commands typed in ways Telegram does not see as ours: '/pårørende' (Telegram commands
+    are ASCII, so only '/p' is marked) and '/anbefaling69' (no space). Returns (command, args)."""
+    if not text or not text.startswith("/"):
+        return None
+    word, *rest = text.split()
+    name = word[1:].split("@", 1)[0].lower().translate(_FOLD)
+    if name in ("parorende", "parorande"):
+        return "parorende", rest
+    match = re.fullmatch(r"(anbefaling|anb)(\d{1,3})", name)
+    if match:
+        return "anbefaling", [match.group(2), *rest]
+    return None
+
+
+# --- /start, /hjelp, /om ------------------------------------------------------------------
+
+
+def start(engine: Engine, audience: str) -> Screen:
+    corpus = engine.knowledge.corpus
+    parts = [Part("heading", texts.START_HEADING), Part("body", texts.START_INTRO),
+             Part("body", texts.START_WHO), Part("note", texts.START_NOT_TREATMENT),
+             Part("credit", corpus.guideline.credit)]
+    if audience == RELATIVE:
+        parts.append(Part("note", texts.START_RELATIVE))
+    return _screen(parts, start_rows(audience))
+
+
+def start_rows(audience: str) -> list[list[InlineKeyboardButton]]:
+    switch = (button(texts.AUDIENCE_STAFF_BUTTON, cb.encode(cb.AUDIENCE, "s")) if audience == RELATIVE
+              else button(texts.AUDIENCE_RELATIVE_BUTTON, cb.encode(cb.AUDIENCE, "r")))
+    return [[button(texts.BROWSE_BUTTON, cb.encode(cb.CHAPTERS)), button(texts.ROLES_BUTTON, cb.encode(cb.ROLES))],
+            [switch]]
+
+
+def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]:
+    """t.me/<bot>?start=R69 opens an entry; start=parorende / fagperson set the audience.
+
+    Deep-link payloads allow only [A-Za-z0-9_-], so dots in section ids are written as
+    underscores (S8_3_2).
+    """
+    key = payload.strip()
+    if key.lower() in ("parorende", "relative"):
+        return start(engine, RELATIVE), RELATIVE
+    if key.lower() in ("fagperson", "staff"):
+        return start(engine, STAFF), STAFF
+    corpus = engine.knowledge.corpus
+    for candidate in (key, key.replace("_", "."), key.upper(), key.upper().replace("_", ".")):
+        if corpus.get(candidate) is not None:
+            screen = entry(engine, candidate, audience)
+            if screen:
+                return screen, audience
+    if key.isdigit():
+        return entry(engine, f"R{int(key)}", audience) or start(engine, audience), audience
+    base = start(engine, audience)
+    return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
+
+
+def deep_link_payload(entry_id: str) -> str:
+    """The start parameter for an entry (the inverse of `deep_link`)."""
+    return entry_id.replace(".", "_")
+
+
+def help_screen(engine: Engine, bot_username: str | None) -> Screen:
+    conv = engine.knowledge.conversation
+    parts = [Part("heading", texts.HELP_HEADING), Part("body", texts.HELP_BODY),
+             Part("body", texts.HELP_EXAMPLES_HEADING)]
+    parts.extend(Part("bullet", e) for e in conv.help_examples)
+    parts.append(Part("body", texts.HELP_COMMANDS_HEADING))
+    parts.extend(Part("bullet", f"/{c} – {d}") for c, d in texts.COMMANDS)
+    if bot_username:
+        parts.append(Part("note", texts.HELP_GROUPS.format(bot=bot_username)))
+        parts.append(Part("note", texts.HELP_INLINE.format(bot=bot_username)))
+    parts.append(Part("note", texts.START_NOT_TREATMENT))
+    return _screen(parts, [[button(texts.BROWSE_BUTTON, cb.encode(cb.CHAPTERS)),
+                            button(texts.ROLES_BUTTON, cb.encode(cb.ROLES))]])
+
+
+def about(engine: Engine, settings: Settings) -> Screen:
+    k = engine.knowledge
+    g = k.corpus.guideline
+    loaded = time.strftime("%Y-%m-%d %H:%M", time.localtime(k.loaded_at))
+    parts = [Part("heading", texts.ABOUT_HEADING),
+             Part("body", texts.ABOUT_SOURCE.format(title=g.title, is_number=g.is_number, publisher=g.publisher)),
+             Part("source", texts.ABOUT_SOURCE_LINK, g.url),
+             Part("body", texts.ABOUT_RETOLD),
+             Part("meta", texts.ABOUT_VERSION.format(version=k.corpus.checksum[:12], written=len(k.corpus.written),
+                                                     total=len(k.corpus.recommendations), loaded=loaded)),
+             Part("note", texts.ABOUT_NOT_TREATMENT)]
+    for line in privacy_paragraphs(settings):
+        bullet = line.lstrip().startswith("•")
+        parts.append(Part("bullet" if bullet else "body", line.lstrip().lstrip("•").strip()))
+    return _screen(parts)
+
+
+def privacy_paragraphs(settings: Settings) -> list[str]:
+    """The privacy promise, worded by ropbot/privacy.py next to the code that keeps it."""
+    try:
+        from ..privacy import privacy_text
+    except ImportError:  # the store is optional; without it nothing is stored
+        return [texts.PRIVACY_FALLBACK]
+    return [p for p in privacy_text(settings.retention_days).split("\n") if p.strip()]
+
+
+# --- audience ------------------------------------------------------------------------------
+
+
+def audience_switch(engine: Engine, audience: str) -> Screen:
+    conv = engine.knowledge.conversation
+    return _screen([Part("body", conv.switch_relative if audience == RELATIVE else conv.switch_staff)])
+
+
+# --- browsing: chapters → sections → recommendations -------------------------------------
+
+
+def chapters(engine: Engine, audience: str) -> Screen:
+    corpus = engine.knowledge.corpus
+    reply = engine.chapters(audience)
+    rows = [[button(a.label, data)] for a in reply.followups
+            if (data := cb.from_action(a.action, edit=True))]
+    unplaced = [r for r in corpus.recommendations if corpus.chapter(r.chapter) is None]
+    if unplaced:
+        rows.append([button(texts.UNPLACED_BUTTON.format(count=len(unplaced)), cb.encode(cb.UNPLACED, edit=True))])
+    rows.append([button(texts.ROLES_BUTTON, cb.encode(cb.ROLES, edit=True))])
+    parts = [*reply.parts, Part("note", texts.CHAPTERS_PICK)]
+    return _screen(parts, rows)
+
+
+def chapter(engine: Engine, number: str, audience: str) -> Screen | None:
+    corpus = engine.knowledge.corpus
+    chap = corpus.chapter(number)
+    if chap is None:
+        return None
+    parts = [Part("heading", texts.CHAPTER_HEADING.format(number=chap.number, title=chap.title))]
+    rows: list[list[InlineKeyboardButton]] = []
+    listed = []
+    for section in chap.sections:
+        recs = corpus.in_section(section.number)
+        role = corpus.get(f"S{section.number}")
+        if not recs and not isinstance(role, Role):
+            continue
+        listed.append(section)
+        count = (texts.COUNT_ONE if len(recs) == 1 else texts.COUNT_MANY.format(n=len(recs))) if recs \
+            else texts.COUNT_ROLES
+        parts.append(Part("bullet", f"{section.number} {section.title} ({count})"))
+        rows.append([button(f"{section.number} {section.title}", cb.encode(cb.SECTION, section.number, edit=True))])
+    if listed:
+        parts.insert(1, Part("body", texts.CHAPTER_SECTIONS))
+    direct = [r for r in corpus.recommendations if r.chapter == chap.number and corpus.section(r.section) is None]
+    if direct:
+        parts.append(Part("body", texts.CHAPTER_DIRECT))
+        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else texts.NOT_WRITTEN}") for r in direct)
+        rows.extend([button(compose.short_label(r), cb.encode(cb.SHOW, r.id))] for r in direct)
+    if not listed and not direct:
+        parts.append(Part("body", texts.CHAPTER_EMPTY))
+    if chap.url:
+        parts.append(Part("source", texts.CHAPTER_SOURCE, chap.url))
+    rows.append([button(texts.CHAPTER_BACK, cb.encode(cb.CHAPTERS, edit=True))])
+    return _screen(parts, rows)
+
+
+def section(engine: Engine, number: str, audience: str) -> Screen | None:
+    corpus = engine.knowledge.corpus
+    reply = engine.section(number, audience)
+    if reply is None:
+        return None
+    rows = [[button(compose.short_label(r), cb.encode(cb.SHOW, r.id))] for r in corpus.in_section(number)]
+    role = corpus.get(f"S{number}")
+    if isinstance(role, Role):
+        rows.append([button(texts.SECTION_ROLE_BUTTON.format(section=role.section), cb.encode(cb.SHOW, role.id))])
+    sec = corpus.section(number)
+    if sec is not None and corpus.chapter(sec.chapter) is not None:
+        rows.append([button(texts.CHAPTER_BACK_TO.format(number=sec.chapter),
+                            cb.encode(cb.CHAPTER, sec.chapter, edit=True))])
+    else:
+        rows.append([button(texts.CHAPTER_BACK, cb.encode(cb.CHAPTERS, edit=True))])
+    return reply_screen(replace(reply, followups=()), extra_rows=rows)
+
+
+def unplaced(engine: Engine) -> Screen:
+    corpus = engine.knowledge.corpus
+    recs = [r for r in corpus.recommendations if corpus.chapter(r.chapter) is None]
+    buttons = [button(str(r.number), cb.encode(cb.SHOW, r.id)) for r in recs]
+    rows = [buttons[i:i + 6] for i in range(0, len(buttons), 6)]
+    rows.append([button(texts.CHAPTER_BACK, cb.encode(cb.CHAPTERS, edit=True))])
+    return _screen([Part("heading", texts.UNPLACED_HEADING), Part("body", texts.UNPLACED_BODY)], rows)
+
+
+# --- /roller -------------------------------------------------------------------------------
+
+
+def roles(engine: Engine) -> Screen:
+    found = svc.services(engine.knowledge.corpus)
+    rows = [[button(s.name, cb.encode(cb.SERVICE, s.slug, edit=True))] for s in found]
+    return _screen([Part("heading", texts.ROLES_HEADING), Part("body", texts.ROLES_BODY)], rows)
+
+
+def service(engine: Engine, slug: str, audience: str) -> Screen | None:
+    corpus = engine.knowledge.corpus
+    found = svc.service(corpus, slug)
+    if found is None:
+        return None
+    parts = [Part("heading", found.name)]
+    term = corpus.get(found.term_id) if found.term_id else None
+    if isinstance(term, Term):
+        parts.append(Part("body", term.definition))
+    rows: list[list[InlineKeyboardButton]] = []
+    if found.roles:
+        parts.append(Part("body", texts.SERVICE_SECTIONS))
+        parts.extend(Part("bullet", f"{r.section} {r.title}") for r in found.roles)
+    if found.mentioned:
+        parts.append(Part("body", texts.SERVICE_MENTIONS))
+        parts.extend(Part("bullet", f"{r.section} {r.title}") for r in found.mentioned)
+    for role in (*found.roles, *found.mentioned):
+        rows.append([button(compose.short_label(role), cb.encode(cb.SHOW, role.id))])
+    rows.append([button(texts.SERVICES_BACK, cb.encode(cb.ROLES, edit=True))])
+    return _screen(parts, rows)
+
+
+# --- /ordliste -----------------------------------------------------------------------------
+
+
+def glossary(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str,
+             args: Sequence[str]) -> tuple[Screen, str]:
+    """/ordliste [term]: the index, a definition, or close matches."""
+    corpus = engine.knowledge.corpus
+    term_text = " ".join(args).strip()
+    if not term_text:
+        return glossary_index(engine), audience
+    result = answer(engine, recorder, user_id, audience, f"/ordliste {term_text}")
+    if result.reply.decision in (GLOSSARY, CRISIS):
+        return result.screen, result.reply.audience
+    names = {}
+    for term in corpus.glossary:
+        for name in (term.term, *term.aliases):
+            names[name] = term
+    picks: list[Term] = []
+    for _name, _score, _ in process.extract(term_text, list(names), scorer=fuzz.WRatio, limit=8, score_cutoff=75):
+        term = names[_name]
+        if term not in picks:
+            picks.append(term)
+    rows = [[button(compose.short_label(t), cb.encode(cb.SHOW, t.id))] for t in picks[:4]]
+    parts = [Part("body", texts.GLOSSARY_NOT_FOUND.format(term=term_text[:80]))]
+    if picks:
+        parts.append(Part("body", texts.GLOSSARY_SUGGEST))
+    if result.reply.answered and result.reply.entry_id and not any(t.id == result.reply.entry_id for t in picks):
+        other = corpus.get(result.reply.entry_id)
+        if other is not None:
+            rows.append([button(compose.short_label(other), cb.encode(cb.SHOW, other.id))])
+    rows.append([button(texts.GLOSSARY_BUTTON, cb.encode(cb.TERMS))])
+    return _screen(parts, rows), audience
+
+
+def glossary_index(engine: Engine) -> Screen:
+    terms = sorted(engine.knowledge.corpus.glossary, key=lambda t: t.term.lower())
+    by_letter: dict[str, list[str]] = {}
+    for term in terms:
+        by_letter.setdefault(term.term[:1].upper(), []).append(term.term)
+    parts = [Part("heading", texts.GLOSSARY_HEADING), Part("body", texts.GLOSSARY_BODY)]
+    parts.extend(Part("bullet", f"{letter}: {', '.join(names)}") for letter, names in by_letter.items())
+    return _screen(parts)
+
+
+# --- /glem ---------------------------------------------------------------------------------
+
+
+def forget_ask() -> Screen:
+    return _screen([Part("body", texts.FORGET_ASK)],
+                   [[button(texts.FORGET_YES, cb.encode(cb.FORGET, "y")),
+                     button(texts.FORGET_NO, cb.encode(cb.FORGET, "n"))]])
+
+
+# --- buttons -------------------------------------------------------------------------------
+
+SEND = "send"      # a new message
+EDIT = "edit"      # replace the pressed message
+MARKUP = "markup"  # change only the pressed message's buttons
+NOTHING = "nothing"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a button press leads to; the handler carries it out."""
+
+    mode: str = NOTHING
+    screen: Screen | None = None
+    markup: InlineKeyboardMarkup | None = None
+    toast: str | None = None
+    alert: bool = False
+    audience: str | None = None
+    forgotten: bool = False
+
+
+def expired() -> Outcome:
+    return Outcome(toast=texts.EXPIRED, alert=True)
+
+
+def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: int | None, audience: str,
+          markup: InlineKeyboardMarkup | None) -> Outcome:
+    """Decide what a button press does. Unknown, old or dangling data expires kindly."""
+    call = cb.decode(data)
+    if call is None:
+        log.info("expired callback data %r", data)
+        return expired()
+    nav = EDIT if call.edit else SEND
+    op = call.op
+    screen: Screen | None
+    if op == cb.SHOW:
+        screen = entry(engine, call.arg(0), audience)
+        return Outcome(SEND, screen) if screen else expired()
+    if op == cb.VIEW:
+        keep = rows_with_op(markup, cb.FEEDBACK)
+        screen = entry(engine, call.arg(0), audience, cb.VIEW_NAMES[call.arg(1)], extra_rows=keep)
+        return Outcome(EDIT, screen) if screen else expired()
+    if op == cb.SECTION:
+        screen = section(engine, call.arg(0), audience)
+        return Outcome(nav, screen) if screen else expired()
+    if op == cb.CHAPTER:
+        screen = chapter(engine, call.arg(0), audience)
+        return Outcome(nav, screen) if screen else expired()
+    if op == cb.CHAPTERS:
+        return Outcome(nav, chapters(engine, audience))
+    if op == cb.UNPLACED:
+        return Outcome(nav, unplaced(engine))
+    if op == cb.ROLES:
+        return Outcome(nav, roles(engine))
+    if op == cb.SERVICE:
+        screen = service(engine, call.arg(0), audience)
+        return Outcome(nav, screen) if screen else expired()
+    if op == cb.TERMS:
+        return Outcome(SEND, glossary_index(engine))
+    if op == cb.AUDIENCE:
+        new = RELATIVE if call.arg(0) == "r" else STAFF
+        return Outcome(SEND, audience_switch(engine, new), audience=new)
+    if op == cb.FEEDBACK:
+        vote = cb.VOTES[call.arg(1)]
+        if call.arg(0) != "-":
+            recorder.record_feedback(int(call.arg(0)), vote)
+        toast = texts.FEEDBACK_THANKS_UP if vote > 0 else texts.FEEDBACK_THANKS_DOWN
+        if markup is None:
+            return Outcome(toast=toast)
+        return Outcome(MARKUP, markup=keyboard(rows_without_op(markup, cb.FEEDBACK)), toast=toast)
+    if op == cb.FORGET:
+        if call.arg(0) != "y" or user_id is None:
+            return Outcome(EDIT, _screen([Part("body", texts.FORGET_CANCELLED)]))
+        try:
+            count = recorder.forget_user(user_id)
+        except Exception:  # noqa: BLE001 - the user must hear that erasing failed
+            log.exception("forget_user failed")
+            return Outcome(EDIT, _screen([Part("body", texts.FORGET_FAILED)]))
+        text = texts.FORGET_DONE.format(count=count) if count else texts.FORGET_NOTHING
+        return Outcome(EDIT, _screen([Part("body", text)]), forgotten=True, audience=STAFF)
+    return expired()
+
+
+# --- inline mode ---------------------------------------------------------------------------
+
+
+def inline_results(engine: Engine, query: str) -> tuple[list[InlineQueryResultArticle], InlineQueryResultsButton | None]:
+    """Up to ten articles for `@bot question`; crisis help comes alone and first."""
+    text = query.strip()
+    if not text:
+        return [], InlineQueryResultsButton(texts.INLINE_EMPTY_BUTTON, start_parameter="inline")
+    reply = engine.handle(text, STAFF)
+    if reply.decision == CRISIS:
+        chunks = reply_screen(reply).chunks
+        return [_article("crisis", texts.INLINE_CRISIS_TITLE, reply, chunks[0])], None
+    ids: list[str] = []
+    if reply.answered and reply.entry_id:
+        ids.append(reply.entry_id)
+    ids.extend(h.id for h in reply.hits if h.score >= INLINE_MIN_SCORE)
+    results: list[InlineQueryResultArticle] = []
+    seen: set[str] = set()
+    for entry_id in ids:
+        if entry_id in seen or len(results) >= INLINE_MAX:
+            continue
+        seen.add(entry_id)
+        shown = engine.show(entry_id, reply.audience)
+        if shown is None:
+            continue
+        item = engine.knowledge.corpus.get(entry_id)
+        title = compose.label(item) if item is not None else entry_id
+        if item is not None and not isinstance(item, Term):
+            title = f"{title}: {item.title}"
+        results.append(_article(entry_id, title, shown, reply_screen(shown).chunks[0]))
+    button_ = None if results else InlineQueryResultsButton(texts.INLINE_NO_ANSWER_BUTTON, start_parameter="inline")
+    return results, button_
+
+
+def _article(result_id: str, title: str, reply: Reply, html_text: str) -> InlineQueryResultArticle:
+    body = next((p.text for p in reply.parts if p.kind in ("body", "bullet")), "")
+    return InlineQueryResultArticle(
+        id=result_id[:64], title=title[:120], description=body[:160],
+        input_message_content=InputTextMessageContent(html_text, parse_mode=ParseMode.HTML,
+                                                      link_preview_options=NO_PREVIEW))
