@@ -20,11 +20,11 @@ from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
 # Decision thresholds on the calibrated confidence, chosen on the dev set: answer when the
 # top hit is more likely right than not; offer choices down to SUGGEST_AT; below that, fall back.
-ANSWER_AT = 0.4
-SUGGEST_AT = 0.2
+ANSWER_AT = 0.45
+SUGGEST_AT = 0.25
 # A message that looks like a practical question outside the guideline (doses, prices,
 # opening hours …) is answered only when the match is very clear.
-OUT_OF_SCOPE_ANSWER_AT = 0.85
+OUT_OF_SCOPE_ANSWER_AT = 0.95
 # Two leaders whose ranking scores are this close are a coin toss: show both rather than pick one.
 TIE_BLEND = 0.03
 # Topics are plain-language pages for relatives; staff get the recommendation or role

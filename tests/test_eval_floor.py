@@ -17,9 +17,9 @@ def test_dev_set_floor(engine):
         pytest.skip("shared/eval/dev.yaml is not beside the checkout")
     report = evaluate(engine, load_questions(DEV))
     assert report["crisis_recall"] == 1.0 and report["crisis_false_alarms"] == 0
-    assert report["top1"] >= 0.84, report["top1"]
-    assert report["top3"] >= 0.95, report["top3"]
-    assert report["mrr"] >= 0.90, report["mrr"]
+    assert report["top1"] >= 0.88, report["top1"]
+    assert report["top3"] >= 0.96, report["top3"]
+    assert report["mrr"] >= 0.94, report["mrr"]
     assert report["abstain"] >= 0.88, report["abstain"]
     assert report["by_kind"]["number"]["top1"] == 1.0
 
@@ -29,5 +29,5 @@ def test_off_topic_questions_are_rarely_answered(engine):
                  if line.strip() and not line.startswith("#")]
     answered = [q for q in questions if engine.handle(q).answered]
     assert len(questions) >= 30
-    assert len(answered) <= 5, answered
+    assert len(answered) <= 3, answered
     assert not any(engine.handle(q).decision == "crisis" for q in questions)
