@@ -1,0 +1,19 @@
+"""The benchmark's synthetic corpus: recombined real texts, the size asked for, unique ids."""
+from __future__ import annotations
+
+from ropbot.bench import percentile, synthetic_corpus
+
+
+def test_synthetic_corpus_recombines_real_entries(live):
+    corpus = live.current.corpus
+    real = [e for e in corpus.entries() if e.answerable]
+    synthetic = synthetic_corpus(corpus, factor=2)
+    assert len(synthetic) == 2 * len(real)
+    assert len({e.id for e in synthetic}) == len(synthetic)
+    real_sources = {e.source for e in real}
+    assert all(e.source in real_sources and len(e.examples) == 8 and e.text for e in synthetic)
+
+
+def test_percentile():
+    values = [float(i) for i in range(1, 101)]
+    assert percentile(values, 0.5) == 51.0 and percentile(values, 0.99) == 100.0 and percentile([], 0.5) == 0.0
