@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus
 from ropbot.config import Settings
@@ -27,62 +25,18 @@ from ropbot.telegram import callbacks as cb
 from ropbot.telegram import texts
 from ropbot.telegram.app import build_application
 from ropbot.telegram.hooks import Recorder
+from ropbot.telegram.offline import OfflineRequest
 
 ADMIN = 4242
 USER = 5151
 BOT = {"id": 777, "is_bot": True, "first_name": "ropbot", "username": "ropbot_test_bot"}
 
 
-class OfflineAPI(BaseRequest):
-    """Records (method, parameters); serves getFile downloads from `files`."""
+class OfflineAPI(OfflineRequest):
+    """The offline Bot API as this module's bot; serves getFile downloads from `files`."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.files: dict[str, bytes] = {}
-        self._ids = itertools.count(100)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, read_timeout: Any = None,
-                         write_timeout: Any = None, connect_timeout: Any = None,
-                         pool_timeout: Any = None) -> tuple[int, bytes]:
-        if "/file/bot" in url:
-            return 200, self.files[url.rsplit("/", 1)[-1]]
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        self.calls.append((name, params))
-        if name == "getMe":
-            result: Any = BOT
-        elif name == "sendMessage":
-            chat_id = int(params["chat_id"])
-            result = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
-                      "from": BOT, "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}}
-        elif name == "getFile":
-            result = {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"],
-                      "file_path": f"documents/{params['file_id']}"}
-        else:
-            result = True
-        return 200, json.dumps({"ok": True, "result": result}).encode()
-
-    def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:
-        return [p for n, p in self.calls if n == "sendMessage" and (chat_id is None or int(p["chat_id"]) == chat_id)]
-
-    def texts(self, chat_id: int | None = None) -> list[str]:
-        return [p["text"] for p in self.sent(chat_id)]
-
-    def toasts(self) -> list[str | None]:
-        return [p.get("text") for n, p in self.calls if n == "answerCallbackQuery"]
-
-    def clear(self) -> None:
-        self.calls.clear()
+        super().__init__(BOT)
 
 
 class AdminBot:

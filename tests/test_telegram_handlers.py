@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -18,7 +17,6 @@ from typing import Any, Awaitable, Callable
 import pytest
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from ropbot.config import Settings
 from ropbot.engine import Engine
@@ -29,6 +27,7 @@ from ropbot.telegram import callbacks as cb
 from ropbot.telegram import render, texts, views
 from ropbot.telegram.app import build_application
 from ropbot.telegram.handlers import unknown_command_text
+from ropbot.telegram.offline import OfflineRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_ID = 777
@@ -36,67 +35,12 @@ BOT_USERNAME = "ropbot_test_bot"
 ADMIN_ID = 4242
 
 
-class RecordingRequest(BaseRequest):
-    """Records (method, parameters) and answers like the Bot API would."""
+class RecordingRequest(OfflineRequest):
+    """The offline Bot API, as this test module's bot."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
-        self._ids = itertools.count(1000)
-        self.fail: dict[str, tuple[int, str]] = {}  # method -> (HTTP status, description)
-
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
-                         pool_timeout: Any = None) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
-        self.calls.append((name, params))
-        if name in self.fail:
-            status, description = self.fail[name]
-            return status, json.dumps({"ok": False, "error_code": status, "description": description}).encode()
-        return 200, json.dumps({"ok": True, "result": self.result(name, params)}).encode()
-
-    def result(self, name: str, params: dict[str, Any]) -> Any:
-        bot = {"id": BOT_ID, "is_bot": True, "first_name": "ropbot", "username": BOT_USERNAME,
-               "can_join_groups": True, "supports_inline_queries": True}
-        if name == "getMe":
-            return bot
-        if name == "sendMessage":
-            chat_id = int(params["chat_id"])
-            message = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
-                       "from": bot, "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}}
-            if params.get("reply_markup"):
-                message["reply_markup"] = params["reply_markup"]
-            return message
-        if name == "getUpdates":
-            return []
-        return True
-
-    # --- views of what was sent --------------------------------------------------------------
-
-    def named(self, name: str) -> list[dict[str, Any]]:
-        return [p for n, p in self.calls if n == name]
-
-    def sent(self) -> list[dict[str, Any]]:
-        return self.named("sendMessage")
-
-    def texts(self) -> list[str]:
-        return [p["text"] for p in self.sent()]
-
-    def methods(self) -> list[str]:
-        return [n for n, _ in self.calls]
-
-    def clear(self) -> None:
-        self.calls.clear()
+        super().__init__({"id": BOT_ID, "is_bot": True, "first_name": "ropbot", "username": BOT_USERNAME,
+                          "can_join_groups": True, "supports_inline_queries": True})
 
 
 def buttons(params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import itertools
-import json
 import logging
 import random
 import statistics
@@ -26,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from telegram import Update
-from telegram.request import BaseRequest, RequestData
 
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
 from .app import build_application
 from .hooks import Recorder
+from .offline import OfflineRequest
 from . import texts
 
 log = logging.getLogger(__name__)
@@ -49,41 +48,22 @@ COMMANDS = ("/anbefaling {n}", "/kapitler", "/roller", "/ordliste DPS", "/start"
             "/anbefaling {n}", "/ordliste LAR")
 
 
-class OfflineRequest(BaseRequest):
-    """Answers Bot API calls instantly, like a very fast Telegram.
+class BenchRequest(OfflineRequest):
+    """A very fast Telegram that keeps no call log (it would grow with every message).
 
-    It never suspends, so each update is handled start to finish once begun
-    and its measured latency is its own processing time. It remembers each chat's last keyboard so simulated users can press real buttons.
+    It never suspends, so each update is handled start to finish once begun and
+    its measured latency is its own processing time. It remembers each chat's
+    last keyboard so simulated users can press real buttons.
     """
 
     def __init__(self) -> None:
-        self._ids = itertools.count(1)
+        super().__init__(BOT, record=False)
         self.keyboards: dict[int, tuple[int, list[str], str]] = {}
-        self.calls: dict[str, int] = {}
         self.errors = 0
 
-    @property
-    def read_timeout(self) -> float | None:
-        return 5.0
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
-                         pool_timeout: Any = None) -> tuple[int, bytes]:
-        name = url.rsplit("/", 1)[-1]
-        self.calls[name] = self.calls.get(name, 0) + 1
-        result: Any = True
-        if name == "getMe":
-            result = BOT
-        elif name == "sendMessage" and request_data is not None:
-            params = request_data.parameters
-            chat_id = int(params["chat_id"])
-            message_id = next(self._ids)
+    def result(self, name: str, params: dict[str, Any]) -> Any:
+        result = super().result(name, params)
+        if name == "sendMessage":
             text = str(params.get("text", ""))
             if text == texts.ERROR:
                 self.errors += 1
@@ -91,10 +71,8 @@ class OfflineRequest(BaseRequest):
             if isinstance(markup, dict):
                 data = [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
                         if "callback_data" in b]
-                self.keyboards[chat_id] = (message_id, data, text)
-            result = {"message_id": message_id, "date": int(time.time()), "text": text, "from": BOT,
-                      "chat": {"id": chat_id, "type": "private"}}
-        return 200, json.dumps({"ok": True, "result": result}).encode()
+                self.keyboards[int(params["chat_id"])] = (result["message_id"], data, text)
+        return result
 
 
 def questions(engine: Engine) -> list[str]:
@@ -150,10 +128,10 @@ def handler_load(settings: Settings | None = None, users: int = 200, messages: i
 
 async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder | None, users: int,
                         messages: int, seed: int) -> dict:
-    request = OfflineRequest()
+    request = BenchRequest()
     settings = replace(settings, telegram_token="1:bench", webhook_url=None)
     app = build_application(settings, engine.live, engine, recorder, request=request,
-                            get_updates_request=OfflineRequest(), rate_limiter=None)
+                            get_updates_request=BenchRequest(), rate_limiter=None)
     await app.initialize()
     pool = questions(engine)
     update_ids = itertools.count(1)
