@@ -84,8 +84,10 @@ class Normalizer:
         self.lexicon = lexicon
         self.vocabulary: frozenset[str] = frozenset(vocabulary)
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 4)
+        # Per-word work is cached: chat vocabulary repeats far more than whole messages do.
         self.stem = lru_cache(maxsize=50_000)(self._stem)
         self.correct = lru_cache(maxsize=20_000)(self._correct)
+        self.split = lru_cache(maxsize=20_000)(self._split)
 
     def words(self, text: str) -> list[str]:
         """Surface tokens in bokmål: lower-cased, nynorsk mapped."""
@@ -173,7 +175,7 @@ class Normalizer:
             if n + 1 < len(content) and content[n + 1] == i + 1 and base + words[i + 1] in vocab:
                 add(i, base + words[i + 1], W_JOINED)
                 add(i + 1, base + words[i + 1], W_JOINED)
-            parts = self._split(base) if len(base) >= 7 else None
+            parts = self.split(base) if len(base) >= 7 else None
             if parts:
                 for part in parts:
                     add(i, part, W_SPLIT)

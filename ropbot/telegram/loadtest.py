@@ -57,7 +57,7 @@ class BenchRequest(OfflineRequest):
     """
 
     def __init__(self) -> None:
-        super().__init__(BOT, record=False)
+        super().__init__(BOT, record=False, echo_markup=False)
         self.keyboards: dict[int, tuple[int, list[str], str]] = {}
         self.errors = 0
 

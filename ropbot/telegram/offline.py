@@ -17,12 +17,16 @@ BOT = {"id": 777, "is_bot": True, "first_name": "ropbot", "username": "ropbot_te
        "can_join_groups": True, "supports_inline_queries": True}
 
 
+_READS_PARAMS = frozenset({"sendMessage", "getFile"})
+
+
 class OfflineRequest(BaseRequest):
     """Records each (method, parameters) and answers like the Bot API; `fail` forces errors."""
 
-    def __init__(self, bot: dict[str, Any] | None = None, record: bool = True) -> None:
+    def __init__(self, bot: dict[str, Any] | None = None, record: bool = True, echo_markup: bool = True) -> None:
         self.bot = bot or BOT
         self.record = record
+        self.echo_markup = echo_markup  # Telegram returns the keyboard; parsing it back costs time
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.fail: dict[str, tuple[int, str]] = {}  # method -> (HTTP status, description)
         self.files: dict[str, bytes] = {}          # file path -> bytes, for getFile downloads
@@ -44,7 +48,9 @@ class OfflineRequest(BaseRequest):
         if "/file/bot" in url:
             return 200, self.files[url.rsplit("/", 1)[-1]]
         name = url.rsplit("/", 1)[-1]
-        params = dict(request_data.parameters) if request_data else {}
+        # Building `parameters` serialises every argument; skip it when nothing reads it.
+        wanted = request_data is not None and (self.record or name in _READS_PARAMS)
+        params = dict(request_data.parameters) if wanted else {}
         if self.record:
             self.calls.append((name, params))
         if name in self.fail:
@@ -59,7 +65,7 @@ class OfflineRequest(BaseRequest):
             chat_id = int(params["chat_id"])
             message = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
                        "from": self.bot, "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}}
-            if params.get("reply_markup"):
+            if self.echo_markup and params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             return message
         if name == "getFile":
