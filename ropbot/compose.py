@@ -23,9 +23,14 @@ def label(entry: Entry | Term) -> str:
 
 def short_label(entry: Entry | Term, limit: int = 40) -> str:
     """Button text: the number plus the start of the title."""
-    head = {Recommendation: lambda e: f"{e.number}", Role: lambda e: f"{e.section}"}.get(type(entry))
-    title = entry.term if isinstance(entry, Term) else entry.title
-    text = f"{head(entry)} {title}" if head else title
+    if isinstance(entry, Term):
+        text = entry.term
+    elif isinstance(entry, Recommendation):
+        text = f"{entry.number} {entry.title}"
+    elif isinstance(entry, Role):
+        text = f"{entry.section} {entry.title}"
+    else:
+        text = entry.title
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -99,7 +99,7 @@ class Engine:
         if m:
             number = _number(next(g for g in m.groups() if g))
             if number is not None:
-                return self.by_number(number, audience)
+                return _by_number(k, number, audience)
         g = _GLOSSARY.match(raw)
         if g:
             term = self._term(k, g.group(1))
@@ -118,12 +118,7 @@ class Engine:
         return None
 
     def by_number(self, number: int, audience: str = STAFF) -> Reply:
-        k = self.live.current
-        rec = k.corpus.recommendation(number)
-        if rec is None:
-            return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL}. "
-                                               f"Anbefaling {number} finnes ikke."),), audience=audience)
-        return compose.entry_reply(k.corpus, rec, audience, decision=NUMBER)
+        return _by_number(self.live.current, number, audience)
 
     def _match(self, k: Knowledge, text: str, folded: str, audience: str) -> Reply:
         hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR))
@@ -149,6 +144,14 @@ class Engine:
 
     def chapters(self, audience: str = STAFF) -> Reply:
         return compose.chapters_reply(self.live.current.corpus, audience)
+
+
+def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
+    rec = k.corpus.recommendation(number)
+    if rec is None:
+        return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL}. "
+                                           f"Anbefaling {number} finnes ikke."),), audience=audience)
+    return compose.entry_reply(k.corpus, rec, audience, decision=NUMBER)
 
 
 def linked(corpus: Corpus | None, a: str, b: str) -> bool:

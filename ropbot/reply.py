@@ -57,9 +57,7 @@ class Reply:
         """Plain-text rendering, used by the terminal chat and the CLI."""
         lines: list[str] = []
         for part in self.parts:
-            if part.kind == "heading":
-                lines.append(part.text.upper() if len(part.text) < 40 else part.text)
-            elif part.kind == "bullet":
+            if part.kind == "bullet":
                 lines.append(f"  • {part.text}")
             elif part.kind == "source":
                 lines.append(f"{part.text}: {part.url}" if part.url else part.text)

@@ -121,11 +121,10 @@ def check_fields(record: Record, report: Report) -> bool:
                 ok = False
             continue
         value = data[key]
-        if isinstance(value, bool) and bool not in types:
-            ok = _type_error(report, record, key, types) and False
-        elif not isinstance(value, types):
-            ok = _type_error(report, record, key, types) and False
-        elif isinstance(value, list) and record.kind not in ("chapter",) and key != "sections":
+        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
+            _type_error(report, record, key, types)
+            ok = False
+        elif isinstance(value, list) and key != "sections":
             if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
                 report.error(file, line_of(data, key), f"{label}: {key!r} must be a list of plain values")
                 ok = False
@@ -136,10 +135,9 @@ def check_fields(record: Record, report: Report) -> bool:
     return ok
 
 
-def _type_error(report: Report, record: Record, key: str, types: tuple[type, ...]) -> bool:
+def _type_error(report: Report, record: Record, key: str, types: tuple[type, ...]) -> None:
     names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
     report.error(record.file, line_of(record.data, key), f"{_label(record)}: field {key!r} must be {names}")
-    return False
 
 
 def _label(record: Record) -> str:
