@@ -11,11 +11,12 @@ import random
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from .matcher import Hit
+from .reply import Reply
 from .store import Store, now_utc, ts
 
 _SUBJECTS = ["rusbehandling", "LAR", "ROP-lidelse", "psykose", "angst", "depresjon", "pårørende", "fastlegen",
@@ -29,25 +30,12 @@ _DECISIONS = ["answer"] * 62 + ["number"] * 8 + ["glossary"] * 5 + ["did_you_mea
 _IDS = [f"R{n}" for n in range(1, 94)] + ["S8.3.1", "S8.3.2", "T-bolig", "G-lar"]
 
 
-@dataclass(frozen=True)
-class _Hit:
-    id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class _Reply:
-    decision: str
-    entry_id: str | None
-    hits: tuple[_Hit, ...]
-
-
-def _fake(rng: random.Random) -> tuple[str, _Reply]:
+def _fake(rng: random.Random) -> tuple[str, Reply]:
     text = rng.choice(_FORMS).format(rng.choice(_SUBJECTS))
     decision = rng.choice(_DECISIONS)
-    hits = tuple(_Hit(rng.choice(_IDS), round(rng.uniform(0.2, 0.95), 3)) for _ in range(3))
+    hits = tuple(Hit(rng.choice(_IDS), round(rng.uniform(0.2, 0.95), 3), 0, 0) for _ in range(3))
     entry = hits[0].id if decision in ("answer", "number", "glossary") else None
-    return text, _Reply(decision, entry, hits if decision not in ("number", "intent", "crisis") else ())
+    return text, Reply(decision, (), entry, hits=hits if decision not in ("number", "intent", "crisis") else ())
 
 
 def _db_bytes(store: Store) -> int:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
+
+from ropbot.matcher import Hit
+from ropbot.reply import Reply
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -28,19 +30,7 @@ def copy_corpus(base: Path) -> Path:
     return target
 
 
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class FakeReply:
-    decision: str
-    entry_id: str | None = None
-    hits: tuple[Hit, ...] = ()
-
-
-def reply(decision: str, entry_id: str | None = None, score: float | None = None) -> FakeReply:
-    hits = (Hit(entry_id or "R1", score), Hit("R2", max(0.0, score - 0.2))) if score is not None else ()
-    return FakeReply(decision, entry_id, hits)
+def reply(decision: str, entry_id: str | None = None, score: float | None = None) -> Reply:
+    """A real engine Reply with the decision, entry and scores a store test needs."""
+    hits = (Hit(entry_id or "R1", score, 0, 0), Hit("R2", max(0.0, score - 0.2), 0, 0)) if score is not None else ()
+    return Reply(decision, (), entry_id, hits=hits)
