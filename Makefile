@@ -30,7 +30,7 @@ eval: install
 	$(BIN)/ropbot eval ../shared/eval/dev.yaml
 
 bench: install
-	$(BIN)/ropbot bench
+	$(BIN)/ropbot bench --e2e
 
 clean:
 	rm -rf $(VENV) $(E2E)/node_modules
