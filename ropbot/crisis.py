@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .intents import any_of
 from .yamlio import load_file
 
 
@@ -22,12 +23,12 @@ class CrisisRules:
     @classmethod
     def load(cls, path: Path) -> "CrisisRules":
         data = load_file(path, f"intents/{path.name}")
-        compile_all = lambda group: {k: _any_of(v) for k, v in (group or {}).items()}
+        compile_all = lambda group: {k: any_of(v) for k, v in (group or {}).items()}
         reply = data["reply"]
         return cls(
             strong=compile_all(data.get("strong")),
             weak=compile_all(data.get("weak")),
-            professional=_any_of(data.get("professional") or ()),
+            professional=any_of(data.get("professional") or ()),
             heading=reply["heading"], lines=tuple(reply["lines"]), violence_first=reply["violence_first"],
             overdose_tip=reply["overdose_tip"], footer=reply["footer"],
         )
@@ -39,7 +40,3 @@ class CrisisRules:
             kinds = {kind for kind, pattern in self.weak.items() if pattern.search(folded)}
         return frozenset(kinds)
 
-
-def _any_of(patterns) -> re.Pattern[str]:
-    """One compiled alternation: a single scan per message instead of one per rule."""
-    return re.compile("|".join(f"(?:{p})" for p in patterns) or r"(?!)")
