@@ -8,6 +8,7 @@ domain words, so words ending in a lexicon lemma keep that lemma.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -76,14 +77,15 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-_snowball = snowballstemmer.stemmer("norwegian")
-
-
 class Normalizer:
     def __init__(self, lexicon: Lexicon, vocabulary: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
         self.vocabulary: frozenset[str] = frozenset(vocabulary)
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 4)
+        # Snowball stemmers keep state while stemming, so each normaliser has its own and a lock:
+        # a reload builds a new index in another thread while messages are being answered.
+        self._snowball = snowballstemmer.stemmer("norwegian")
+        self._snowball_lock = threading.Lock()
         # Per-word work is cached: chat vocabulary repeats far more than whole messages do.
         self.stem = lru_cache(maxsize=50_000)(self._stem)
         self.correct = lru_cache(maxsize=20_000)(self._correct)
@@ -101,7 +103,8 @@ class Normalizer:
             idx = word.rfind(lemma)
             if idx >= 0 and word[idx + len(lemma):] in _INFLECTIONS:
                 return word[: idx + len(lemma)]
-        stem = _snowball.stemWord(word)
+        with self._snowball_lock:
+            stem = self._snowball.stemWord(word)
         for suffix in _EXTRA_SUFFIXES:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
                 return stem[: -len(suffix)]
