@@ -134,8 +134,7 @@ class Matcher:
         for rank, (blend, i, e, f, c) in enumerate(scored[:limit]):
             other = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
             logit = C_SCORE * blend + C_MARGIN * (blend - other) + C_COVER * c + C_BIAS
-            hits.append(Hit(self.ids[i], 1 / (1 + math.exp(-logit)), round(e, 4), round(f, 4), round(c, 4),
-                            round(blend, 4)))
+            hits.append(Hit(self.ids[i], 1 / (1 + math.exp(-logit)), e, f, c, blend))
         return hits
 
     def _fuzzy(self, qstring: str, leaders: list[int]) -> dict[int, float]:
