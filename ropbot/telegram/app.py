@@ -22,6 +22,7 @@ from telegram.ext import (AIORateLimiter, Application, BaseRateLimiter, BaseUpda
                           CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters)
 from telegram.request import BaseRequest
 
+from .. import publish
 from ..config import Settings
 from ..engine import Engine
 from ..live import CorpusError, LiveKnowledge
@@ -180,6 +181,10 @@ def run_telegram(settings: Settings, recorder: Recorder | None = None,
         return 2
     # httpx logs every request URL at INFO, and the URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # A publish killed between its two renames (only the fallback mode) can leave corpus/
+    # missing; finish or undo that swap before loading.
+    with publish.publish_lock(settings.corpus_dir.resolve()):
+        publish.recover(settings.corpus_dir.resolve())
     try:
         live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
     except CorpusError as exc:
