@@ -45,6 +45,17 @@ def location(corpus: Corpus, chapter: str | None, section: str | None) -> str:
     return " › ".join(bits) if bits else "Plassering i retningslinjen ikke kjent i ropbot"
 
 
+OTHER_SOURCE_CREDIT = "Skrevet med egne ord av ropbot. Den offisielle teksten finner du via lenken."
+
+
+def credit(corpus: Corpus, entry: Entry) -> str:
+    """The guideline's credit line, except on topic pages that rest on another source (e.g. the relatives' guide)."""
+    guideline_pages = corpus.guideline.url.lower().rsplit("/", 1)[0]
+    if isinstance(entry, Topic) and not entry.source.lower().startswith(guideline_pages):
+        return OTHER_SOURCE_CREDIT
+    return corpus.guideline.credit
+
+
 def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | None = None,
                 decision: str = ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
     if isinstance(entry, Term):
@@ -66,7 +77,7 @@ def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | 
     if isinstance(entry, Role) and view == PRO:
         parts.extend(Part("bullet", p) for p in entry.points)
     parts.append(Part("source", "Les den offisielle teksten", entry.source))
-    parts.append(Part("credit", corpus.guideline.credit))
+    parts.append(Part("credit", credit(corpus, entry)))
     return Reply(decision, tuple(parts), entry.id, entry.source, tuple(followups(corpus, entry, view)),
                  hits, audience, view)
 

@@ -148,3 +148,12 @@ def test_huge_and_odd_input_is_answered(engine: Engine):
     assert reply.parts
     reply = engine.handle('"AND( * NEAR) OR (( [a-z]+ \\\\ \x00\x07')
     assert reply.parts
+
+
+def test_credit_line_names_the_guideline_except_on_pages_from_other_sources(engine: Engine, live):
+    guideline_credit = live.current.corpus.guideline.credit
+    for entry_id in ("R69", "R17", "S8.1"):
+        assert guideline_credit in engine.show(entry_id).text()
+    relatives = engine.show("T-parorende-rettigheter")
+    assert "helsebiblioteket.no/retningslinjer/rop" not in relatives.source_url
+    assert guideline_credit not in relatives.text() and "egne ord" in relatives.text()
