@@ -124,8 +124,7 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from .loader import load_files
-    from .publish import PublishError, Publisher, diff_corpora, normalise_name
+    from .publish import PublishError, Publisher, normalise_name
 
     publisher = Publisher(settings.corpus_dir, _store(settings))
     try:
@@ -135,13 +134,11 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     except PublishError as exc:
         return _fail(exc.user_text)
     if args.dry_run:
-        current = publisher.current_files()
-        result = load_files({**current, **files})
+        result, diff = publisher.preview(files)
         for problem in result.errors:
             print(f"error: {problem}")
         if not result.ok:
             return 2
-        diff = diff_corpora(load_files(current).corpus, result.corpus)
         if args.json:
             _dump({"ok": True, "diff": diff.as_dict()})
         else:

@@ -16,6 +16,7 @@ from .matcher import Hit
 from .model import Corpus, Term
 from .normalize import fold
 from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
+from .validate import TOTAL_RECOMMENDATIONS
 
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
 # Decision thresholds on the calibrated confidence, chosen on the dev set: answer when the
@@ -30,7 +31,6 @@ TIE_BLEND = 0.03
 # Topics are plain-language pages for relatives; staff get the recommendation or role
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.75
-TOTAL = 93
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(
     "null en to tre fire fem seks sju åtte ni ti elleve tolv tretten fjorten femten seksten sytten atten nitten tjue".split())}
@@ -149,7 +149,7 @@ class Engine:
 def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
     rec = k.corpus.recommendation(number)
     if rec is None:
-        return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL}. "
+        return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
                                            f"Anbefaling {number} finnes ikke."),), audience=audience)
     return compose.entry_reply(k.corpus, rec, audience, decision=NUMBER)
 

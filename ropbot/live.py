@@ -69,18 +69,26 @@ class LiveKnowledge:
         """Validate and swap in a new corpus; on any error keep serving the old one."""
         with self._lock:
             result = load_files(files) if files is not None else load_corpus(self.corpus_dir)
-            if not result.ok:
-                log.warning("corpus reload refused: %d errors; keeping %s", len(result.errors),
-                            self.current.corpus.checksum[:12])
-                return result
-            try:
-                knowledge = build(result.corpus, self.intents_dir)
-            except (YamlError, KeyError, TypeError, ValueError) as exc:
-                log.warning("intents reload refused: %s", exc)
-                return LoadResult(None, [Problem("intents", getattr(exc, "line", 0), str(exc))])
-            self.current = knowledge  # a single reference assignment: atomic for readers
-            log.info("corpus live: %s", result.corpus.checksum[:12])
+            return self._install(result)
+
+    def install(self, result: LoadResult) -> LoadResult:
+        """Swap in a corpus the caller has already validated (publish), without checking it twice."""
+        with self._lock:
+            return self._install(result)
+
+    def _install(self, result: LoadResult) -> LoadResult:
+        if not result.ok:
+            log.warning("corpus reload refused: %d errors; keeping %s", len(result.errors),
+                        self.current.corpus.checksum[:12])
             return result
+        try:
+            knowledge = build(result.corpus, self.intents_dir)
+        except (YamlError, KeyError, TypeError, ValueError) as exc:
+            log.warning("intents reload refused: %s", exc)
+            return LoadResult(None, [Problem("intents", getattr(exc, "line", 0), str(exc))])
+        self.current = knowledge  # a single reference assignment: atomic for readers
+        log.info("corpus live: %s", result.corpus.checksum[:12])
+        return result
 
 
 class CorpusError(Exception):

@@ -377,6 +377,12 @@ class Publisher:
             return self.live.current.corpus
         return load_files(files).corpus
 
+    def preview(self, overlay: dict[str, bytes]) -> tuple[LoadResult, Diff]:
+        """Validate the live files with `overlay` laid over them, and what would change."""
+        current = self.current_files()
+        result = load_files({**current, **overlay})
+        return result, diff_corpora(self._corpus_of(current), result.corpus) if result.ok else Diff()
+
     # -- staging
 
     def stage(self, admin: int | str, name: str, content: bytes) -> StageResult:
@@ -388,22 +394,18 @@ class Publisher:
             content.decode("utf-8")
         except UnicodeDecodeError:
             return StageResult(False, name, [Problem(name, 0, "filen er ikke UTF-8-tekst")])
-        current = self.current_files()
         staged = self.store.staged(admin)
-        merged = {**current, **staged, name: content}
-        result = load_files(merged)
+        result, diff = self.preview({**staged, name: content})
         if not result.ok:
             return StageResult(False, name, result.errors, result.warnings)
         self.store.stage(admin, name, content)
-        diff = diff_corpora(self._corpus_of(current), result.corpus)
         return StageResult(True, name, [], result.warnings, diff, tuple(sorted({*staged, name})))
 
     def staged_diff(self, admin: int | str) -> tuple[tuple[str, ...], Diff]:
         staged = self.store.staged(admin)
         if not staged:
             return (), Diff()
-        current = self.current_files()
-        return tuple(sorted(staged)), diff_corpora(self._corpus_of(current), load_files({**current, **staged}).corpus)
+        return tuple(sorted(staged)), self.preview(staged)[1]
 
     def discard(self, admin: int | str) -> int:
         count = self.store.clear_staging(admin)
@@ -487,7 +489,7 @@ class Publisher:
             log.info("%s: version %d (%s) on disk: %s", action, version_id, checksum[:12], diff.as_dict())
             reload_errors: list[Problem] = []
             if self.live is not None:  # under the lock, so the watcher cannot reload an older read after us
-                reloaded = self.live.reload(files=files)
+                reloaded = self.live.install(result)
                 reload_errors = list(reloaded.errors)
         return PublishResult(version_id, checksum, diff, reload_errors=reload_errors)
 

@@ -31,10 +31,10 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from . import privacy
+from .reply import ANSWERS
 
 log = logging.getLogger(__name__)
 
-ANSWERED = ("answer", "number", "glossary")
 LOW_CONFIDENCE = 0.72  # answers below this top score count as uncertain in /ubesvart
 MAX_TEXT = 1000
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S"  # UTC; fixed width so string order is time order
@@ -506,7 +506,7 @@ class Store:
         """Figures for /stats over the last `days` days (UTC days)."""
         moment = now or now_utc()
         since = ts(moment - timedelta(days=days))
-        answered = ",".join(f"'{d}'" for d in ANSWERED)
+        answered = ",".join(f"'{d}'" for d in ANSWERS)
         with self._guard("stats"):
             total, answered_n, fallback, did_you_mean, crisis, users = self.db.execute(
                 f"SELECT count(*), coalesce(sum(decision IN ({answered})), 0), "
@@ -546,7 +546,7 @@ class Store:
                         now: datetime | None = None) -> list[dict[str, Any]]:
         """Recent fallbacks, uncertain answers and down-voted answers, newest first."""
         since = ts((now or now_utc()) - timedelta(days=days))
-        answered = ",".join(f"'{d}'" for d in ANSWERED)
+        answered = ",".join(f"'{d}'" for d in ANSWERS)
         with self._guard("unanswered"):
             return list(self.db.query(
                 f"""SELECT q.id, q.ts, q.text, q.decision, q.entry_id, q.score, f.vote,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .matcher import Hit
-from .reply import Reply
+from .reply import ANSWERS, Reply
 from .store import Store, now_utc, ts
 
 _SUBJECTS = ["rusbehandling", "LAR", "ROP-lidelse", "psykose", "angst", "depresjon", "pårørende", "fastlegen",
@@ -34,7 +34,7 @@ def _fake(rng: random.Random) -> tuple[str, Reply]:
     text = rng.choice(_FORMS).format(rng.choice(_SUBJECTS))
     decision = rng.choice(_DECISIONS)
     hits = tuple(Hit(rng.choice(_IDS), round(rng.uniform(0.2, 0.95), 3), 0, 0) for _ in range(3))
-    entry = hits[0].id if decision in ("answer", "number", "glossary") else None
+    entry = hits[0].id if decision in ANSWERS else None
     return text, Reply(decision, (), entry, hits=hits if decision not in ("number", "intent", "crisis") else ())
 
 

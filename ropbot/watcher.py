@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from .loader import checksum_of, load_files
+from .loader import checksum_of
 from .publish import Publisher, read_snapshot, recover
 
 log = logging.getLogger(__name__)
@@ -57,15 +57,11 @@ class CorpusWatcher:
             return "same"
         if checksum == self._refused:
             return "refused"
-        result = load_files(files)
-        if not result.ok:
-            self._refused = checksum
-            log.warning("corpus on disk changed but does not validate; keeping %s. Errors:\n%s",
-                        self.live.current.corpus.checksum[:12], "\n".join(map(str, result.errors[:20])))
-            return "refused"
         reloaded = self.live.reload(files=files)
         if not reloaded.ok:
             self._refused = checksum
+            log.warning("corpus on disk changed but does not validate; keeping %s. Errors:\n%s",
+                        self.live.current.corpus.checksum[:12], "\n".join(map(str, reloaded.errors[:20])))
             return "refused"
         if self.publisher is not None:
             try:  # the change goes into the version history too

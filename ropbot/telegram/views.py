@@ -20,10 +20,11 @@ from telegram.constants import ParseMode
 
 from .. import compose
 from ..config import Settings
-from ..engine import TOTAL, Engine
+from ..engine import Engine
 from ..intents import RELATIVE, STAFF
 from ..model import Role, Term
 from ..reply import (ANSWER, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Part, Reply)
+from ..validate import TOTAL_RECOMMENDATIONS
 from . import callbacks as cb
 from . import services as svc
 from . import texts
@@ -70,7 +71,7 @@ def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience
     """/anbefaling N. Returns the screen and the audience to keep."""
     raw = " ".join(args).strip().lstrip("#")
     if not raw.isdigit():
-        return _screen([Part("body", texts.NUMBER_USAGE.format(total=TOTAL))]), audience
+        return _screen([Part("body", texts.NUMBER_USAGE.format(total=TOTAL_RECOMMENDATIONS))]), audience
     result = answer(engine, recorder, user_id, audience, f"anbefaling {int(raw)}")
     return result.screen, result.reply.audience
 
