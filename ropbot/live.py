@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Hashable, TypeVar
 
 from .crisis import CrisisRules
 from .intents import Conversation
@@ -22,6 +23,8 @@ from .validate import Problem
 from .yamlio import YamlError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,16 @@ class Knowledge:
     glossary_names: dict[str, str]  # normalised term or alias -> glossary id
     loaded_at: float
     build_seconds: float
+    # What channels derive from this snapshot alone (menus, the service list, shown entries).
+    # It lives and dies with the snapshot, so a reload can never serve a stale screen.
+    memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def derived(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()` once per snapshot and key. Callers keep keys bounded (no user text in them)."""
+        try:
+            return self.memo[key]
+        except KeyError:
+            return self.memo.setdefault(key, build())
 
 
 def build(corpus: Corpus, intents_dir: Path) -> Knowledge:

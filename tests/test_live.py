@@ -65,3 +65,22 @@ def test_readers_never_see_a_half_swapped_corpus(corpus_copy: Path):
     for t in readers:
         t.join(timeout=30)
     assert not errors, errors
+
+
+def test_remembered_screens_are_rebuilt_after_a_reload(corpus_copy: Path):
+    from ropbot.telegram import views
+    live = LiveKnowledge(corpus_copy, INTENTS)
+    engine = Engine(live)
+    old = "title: Fastlegen følger opp den allmennmedisinske helsen"
+    first = views.entry(engine, "R69", "staff")
+    assert views.entry(engine, "R69", "staff") is first  # kept while the snapshot lives
+    section = views.section(engine, "8.3.2", "staff")
+    assert "allmennmedisinske helsen" in first.text
+    path = corpus_copy / "kapittel-8-roller-og-ansvar.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        old, "title: Fastlegen har ansvaret for den kroppslige helsen", 1), encoding="utf-8")
+    assert live.reload().ok
+    after = views.entry(engine, "R69", "staff")
+    assert "kroppslige helsen" in after.text and "allmennmedisinske helsen" not in after.text
+    assert views.section(engine, "8.3.2", "staff") is not section
+    assert views.chapter(engine, "99", "staff") is None and ("chapter", "99", "staff") not in live.current.memo

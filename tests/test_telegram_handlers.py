@@ -607,6 +607,25 @@ def test_every_corpus_button_fits_in_64_bytes(tg_engine: Engine) -> None:
                 assert cb.decode(b.callback_data) is not None, b.callback_data
 
 
+def test_keyboards_serialise_exactly_as_python_telegram_bot_would(tg_engine: Engine) -> None:
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+    corpus = tg_engine.knowledge.corpus
+    screens = [views.entry(tg_engine, e.id, "staff") for e in corpus.entries()]
+    screens += [views.chapters(tg_engine, "staff"), views.roles(tg_engine), views.start(tg_engine, "relative")]
+    keyboards = [s.keyboard for s in screens if s is not None and s.keyboard is not None]
+    odd = [[InlineKeyboardButton("lenke", url="https://example.org/?a=1&b=<2>")],
+           [InlineKeyboardButton("app", web_app=WebAppInfo("https://example.org/app"))]]
+    keyboards.append(render.keyboard(odd))
+    assert len(keyboards) > 50
+    for kb in keyboards:
+        assert isinstance(kb, render.Keyboard)
+        plain = InlineKeyboardMarkup(kb.inline_keyboard)
+        assert kb.to_dict() == plain.to_dict()
+        assert kb == plain and plain == kb
+        kb.to_dict()["inline_keyboard"][0][0]["text"] = "endret"  # callers may not change the cache
+        assert kb.to_dict() == plain.to_dict()
+
+
 def test_callback_codec_round_trips() -> None:
     data = cb.encode(cb.VIEW, "T-parorende-rettigheter", "p")
     assert cb.decode(data) == cb.Callback(cb.VIEW, ("T-parorende-rettigheter", "p"))

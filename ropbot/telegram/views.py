@@ -7,11 +7,12 @@ knowledge snapshot per call) and the conversation's audience.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Callable, Sequence, TypeVar
 
 from rapidfuzz import fuzz, process
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
@@ -39,6 +40,31 @@ FEEDBACK_DECISIONS = frozenset({ANSWER, NUMBER, GLOSSARY, DID_YOU_MEAN, FALLBACK
 INLINE_MAX = 10
 INLINE_MIN_SCORE = 0.05
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+S = TypeVar("S", bound=Callable[..., object])
+
+
+def per_snapshot(func: S) -> S:
+    """Keep a screen for as long as the knowledge snapshot it was built from.
+
+    Menus, the service list and shown entries depend only on the corpus and a few small
+    arguments, and people open them again and again; building them took up to 2 ms
+    (/roller). Only screens that exist are kept, so made-up button data cannot grow the memo.
+    """
+
+    @functools.wraps(func)
+    def wrapper(engine: Engine, *args: object) -> object:
+        memo = engine.knowledge.memo
+        key = (func.__name__, *args)
+        found = memo.get(key)
+        if found is None:
+            found = func(engine, *args)
+            if found is not None:
+                memo[key] = found
+        return found
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _screen(parts: Sequence[Part], rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen:
@@ -78,8 +104,16 @@ def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience
 
 def entry(engine: Engine, entry_id: str, audience: str, view: str | None = None,
           extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen | None:
+    if not extra_rows:
+        return _entry(engine, entry_id, audience, view)
     reply = engine.show(entry_id, audience, view)
     return reply_screen(reply, extra_rows=extra_rows) if reply else None
+
+
+@per_snapshot
+def _entry(engine: Engine, entry_id: str, audience: str, view: str | None) -> Screen | None:
+    reply = engine.show(entry_id, audience, view)
+    return reply_screen(reply) if reply else None
 
 
 # --- commands Telegram cannot parse -------------------------------------------------------
@@ -105,6 +139,7 @@ def command_alias(text: str | None) -> tuple[str, list[str]] | None:
 # --- /start, /hjelp, /om ------------------------------------------------------------------
 
 
+@per_snapshot
 def start(engine: Engine, audience: str) -> Screen:
     corpus = engine.knowledge.corpus
     parts = [Part("heading", texts.START_HEADING), Part("body", texts.START_INTRO),
@@ -150,6 +185,7 @@ def deep_link_payload(entry_id: str) -> str:
     return entry_id.replace(".", "_")
 
 
+@per_snapshot
 def help_screen(engine: Engine, bot_username: str | None) -> Screen:
     conv = engine.knowledge.conversation
     parts = [Part("heading", texts.HELP_HEADING), Part("body", texts.HELP_BODY),
@@ -166,6 +202,11 @@ def help_screen(engine: Engine, bot_username: str | None) -> Screen:
 
 
 def about(engine: Engine, settings: Settings) -> Screen:
+    # The privacy text depends on the settings' retention only; the rest on the snapshot.
+    return engine.knowledge.derived(("about", settings.retention_days), lambda: _about(engine, settings))
+
+
+def _about(engine: Engine, settings: Settings) -> Screen:
     k = engine.knowledge
     g = k.corpus.guideline
     loaded = time.strftime("%Y-%m-%d %H:%M", time.localtime(k.loaded_at))
@@ -202,6 +243,7 @@ def audience_switch(engine: Engine, audience: str) -> Screen:
 # --- browsing: chapters → sections → recommendations -------------------------------------
 
 
+@per_snapshot
 def chapters(engine: Engine, audience: str) -> Screen:
     corpus = engine.knowledge.corpus
     reply = engine.chapters(audience)
@@ -215,6 +257,7 @@ def chapters(engine: Engine, audience: str) -> Screen:
     return _screen(parts, rows)
 
 
+@per_snapshot
 def chapter(engine: Engine, number: str, audience: str) -> Screen | None:
     corpus = engine.knowledge.corpus
     chap = corpus.chapter(number)
@@ -248,6 +291,7 @@ def chapter(engine: Engine, number: str, audience: str) -> Screen | None:
     return _screen(parts, rows)
 
 
+@per_snapshot
 def section(engine: Engine, number: str, audience: str) -> Screen | None:
     corpus = engine.knowledge.corpus
     reply = engine.section(number, audience)
@@ -266,6 +310,7 @@ def section(engine: Engine, number: str, audience: str) -> Screen | None:
     return reply_screen(replace(reply, followups=()), extra_rows=rows)
 
 
+@per_snapshot
 def unplaced(engine: Engine) -> Screen:
     corpus = engine.knowledge.corpus
     recs = [r for r in corpus.recommendations if corpus.chapter(r.chapter) is None]
@@ -278,15 +323,17 @@ def unplaced(engine: Engine) -> Screen:
 # --- /roller -------------------------------------------------------------------------------
 
 
+@per_snapshot
 def roles(engine: Engine) -> Screen:
-    found = svc.services(engine.knowledge.corpus)
+    found = _services(engine)
     rows = [[button(s.name, cb.encode(cb.SERVICE, s.slug, edit=True))] for s in found]
     return _screen([Part("heading", texts.ROLES_HEADING), Part("body", texts.ROLES_BODY)], rows)
 
 
+@per_snapshot
 def service(engine: Engine, slug: str, audience: str) -> Screen | None:
     corpus = engine.knowledge.corpus
-    found = svc.service(corpus, slug)
+    found = next((s for s in _services(engine) if s.slug == slug), None)
     if found is None:
         return None
     parts = [Part("heading", found.name)]
@@ -304,6 +351,11 @@ def service(engine: Engine, slug: str, audience: str) -> Screen | None:
         rows.append([button(compose.short_label(role), cb.encode(cb.SHOW, role.id))])
     rows.append([button(texts.SERVICES_BACK, cb.encode(cb.ROLES, edit=True))])
     return _screen(parts, rows)
+
+
+def _services(engine: Engine) -> tuple[svc.Service, ...]:
+    k = engine.knowledge
+    return k.derived("services", lambda: svc.services(k.corpus))
 
 
 # --- /ordliste -----------------------------------------------------------------------------
@@ -340,6 +392,7 @@ def glossary(engine: Engine, recorder: SafeRecorder, user_id: int | None, audien
     return _screen(parts, rows), audience
 
 
+@per_snapshot
 def glossary_index(engine: Engine) -> Screen:
     terms = sorted(engine.knowledge.corpus.glossary, key=lambda t: t.term.lower())
     by_letter: dict[str, list[str]] = {}
