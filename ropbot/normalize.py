@@ -90,6 +90,7 @@ class Normalizer:
         self.stem = lru_cache(maxsize=50_000)(self._stem)
         self.correct = lru_cache(maxsize=20_000)(self._correct)
         self.split = lru_cache(maxsize=20_000)(self._split)
+        self.own = lru_cache(maxsize=50_000)(self._own)
 
     def words(self, text: str) -> list[str]:
         """Surface tokens in bokmål: lower-cased, nynorsk mapped."""
@@ -134,6 +135,31 @@ class Normalizer:
             self._sv = cached
         return cached
 
+    def _own(self, word: str, query: bool) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
+        """What a content word yields by itself: its base form (typo fixed), the weighted stems
+        of the word (or its correction and that correction's one-word synonyms), and the stems of
+        its compound parts. Context (phrases, a word joined with the next) is added by `analyze`."""
+        lex = self.lexicon
+        known = word in self.vocabulary or word in lex.known or word in lex.generic
+        fixed = None if (known or not query) else self.correct(word)
+        first: list[tuple[str, float]] = []
+        if fixed:
+            first.append((fixed, W_CORRECTED))
+            for variant, target in lex.phrases.get(fixed, ()):
+                if len(variant) == 1:
+                    first.extend((t, W_SYNONYM) for t in target)
+                    break
+        else:
+            first.append((word, W_GENERIC if word in lex.generic else W_TYPED))
+        base = fixed or word
+        split = self.split(base) if query and len(base) >= 7 else None
+        parts = [(part, W_SPLIT) for part in split] if split else []
+
+        def stems(pairs: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+            return tuple((self.stem(w), weight) for w, weight in pairs if w not in lex.stopwords)
+
+        return base, stems(first), stems(parts)
+
     def terms(self, text: str, *, query: bool = True) -> dict[str, float]:
         """Weighted stems for `text`. Queries also get typo correction and compound handling."""
         return self.analyze(text, query=query).terms
@@ -161,27 +187,19 @@ class Normalizer:
         content = [i for i, w in enumerate(words) if w not in lex.stopwords and not w.isdigit()]
         for n, i in enumerate(content):
             word = words[i]
-            known = word in vocab or word in lex.known or word in lex.generic
-            fixed = None if (known or not query) else self.correct(word)
-            if fixed:
-                add(i, fixed, W_CORRECTED)
-                for variant, target in lex.phrases.get(fixed, ()):
-                    if len(variant) == 1:
-                        for t in target:
-                            add(i, t, W_SYNONYM)
-                        break
-            else:
-                add(i, word, W_GENERIC if word in lex.generic else W_TYPED)
+            base, own, parts = self.own(word, query)
+            mine = derived[i]
+            for stem, weight in own:
+                if weight > mine.get(stem, 0.0):
+                    mine[stem] = weight
             if not query:
                 continue
-            base = fixed or word
             if n + 1 < len(content) and content[n + 1] == i + 1 and base + words[i + 1] in vocab:
                 add(i, base + words[i + 1], W_JOINED)
                 add(i + 1, base + words[i + 1], W_JOINED)
-            parts = self.split(base) if len(base) >= 7 else None
-            if parts:
-                for part in parts:
-                    add(i, part, W_SPLIT)
+            for stem, weight in parts:
+                if weight > mine.get(stem, 0.0):
+                    mine[stem] = weight
         terms: dict[str, float] = {}
         groups: list[tuple[str, frozenset[str]]] = []
         for i, stems in enumerate(derived):

@@ -624,6 +624,8 @@ def test_keyboards_serialise_exactly_as_python_telegram_bot_would(tg_engine: Eng
         assert kb == plain and plain == kb
         kb.to_dict()["inline_keyboard"][0][0]["text"] = "endret"  # callers may not change the cache
         assert kb.to_dict() == plain.to_dict()
+    from telegram import LinkPreviewOptions
+    assert render.NO_PREVIEW.to_dict() == LinkPreviewOptions(is_disabled=True).to_dict()
 
 
 def test_callback_codec_round_trips() -> None:

@@ -22,7 +22,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
@@ -34,6 +34,7 @@ from ..reports import format_stats, format_unanswered, format_versions, group_un
 from ..store import Store, StoreError
 from ..watcher import CorpusWatcher, Maintenance
 from . import handlers as h
+from .render import NO_PREVIEW
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ ADMIN_KEY = "ropbot_admin"
 CALLBACK_PREFIX = "adm|"
 PUBLISH_BUTTON = "adm|pub"
 DISCARD_BUTTON = "adm|discard"
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 COMMANDS = ("admin", "reload", "publiser", "versjoner", "tilbake", "stats", "ubesvart", "forkast")
 

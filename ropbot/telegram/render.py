@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from ..reply import DID_YOU_MEAN, Action, Part, Reply
 from . import callbacks as cb
@@ -223,6 +223,18 @@ class Keyboard(InlineKeyboardMarkup):
         # Fresh dicts each time: PTB (or a caller) may add to what it gets back.
         return {"inline_keyboard": [[dict(b) for b in row] for row in self._wire]}
 
+
+class _NoPreview(LinkPreviewOptions):
+    """Link previews off, in its Bot API form once (sent with every message; see Keyboard)."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict:
+        return {"is_disabled": True}
+
+
+# Answers carry their own source link; a preview card would bury the text under it.
+NO_PREVIEW: LinkPreviewOptions = _NoPreview(is_disabled=True)
 
 _SIMPLE_FIELDS = ("text", "url", "callback_data")
 _OTHER_FIELDS = tuple(f for f in InlineKeyboardButton.__slots__ if f not in _SIMPLE_FIELDS)

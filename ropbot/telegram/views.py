@@ -16,7 +16,7 @@ from typing import Callable, Sequence, TypeVar
 
 from rapidfuzz import fuzz, process
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InlineQueryResultsButton, InputTextMessageContent, LinkPreviewOptions)
+                      InlineQueryResultsButton, InputTextMessageContent)
 from telegram.constants import ParseMode
 
 from .. import compose
@@ -30,7 +30,7 @@ from . import callbacks as cb
 from . import services as svc
 from . import texts
 from .hooks import SafeRecorder
-from .render import (Screen, blocks_of, button, esc, keyboard, pack, reply_screen,
+from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_screen,
                      rows_with_op, rows_without_op)
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 FEEDBACK_DECISIONS = frozenset({ANSWER, NUMBER, GLOSSARY, DID_YOU_MEAN, FALLBACK})
 INLINE_MAX = 10
 INLINE_MIN_SCORE = 0.05
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 S = TypeVar("S", bound=Callable[..., object])
