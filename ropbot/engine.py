@@ -13,9 +13,9 @@ from . import compose
 from .intents import RELATIVE, STAFF
 from .live import Knowledge, LiveKnowledge
 from .matcher import Hit
-from .model import Corpus, Term
+from .model import Corpus, Entry, Term
 from .normalize import fold
-from .reply import AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
+from .reply import ANSWER, AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
 from .validate import TOTAL_RECOMMENDATIONS
 
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
@@ -70,7 +70,8 @@ class Engine:
     def handle(self, text: str | None, audience: str = STAFF) -> Reply:
         k = self.live.current  # one snapshot per message
         text = (text or "")[:MAX_CHARS]
-        folded = " ".join(k.normalizer.words(text))
+        words = k.normalizer.words(text)
+        folded = " ".join(words)
         raw = fold(text).strip()
         if not folded:
             return Reply(EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
@@ -86,7 +87,7 @@ class Engine:
         looked_up = self._lookup(k, raw, new_audience)
         if looked_up:
             return looked_up
-        reply = self._match(k, text, folded, new_audience)
+        reply = self._match(k, text, words, new_audience)
         if cue and cue != audience:
             note = k.conversation.switch_relative if cue == RELATIVE else k.conversation.switch_staff
             if reply.decision == FALLBACK and len(k.normalizer.terms(text)) <= 2:
@@ -120,13 +121,21 @@ class Engine:
     def by_number(self, number: int, audience: str = STAFF) -> Reply:
         return _by_number(self.live.current, number, audience)
 
-    def _match(self, k: Knowledge, text: str, folded: str, audience: str) -> Reply:
-        hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR))
-        outside = k.conversation.outside_scope(folded)
-        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT if outside else ANSWER_AT, k.corpus)
+    def _match(self, k: Knowledge, text: str, words: list[str], audience: str) -> Reply:
+        hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
+                                    words=words))
+        folded = " ".join(words)
+        # A match clear enough to answer even out-of-scope questions needs no scope check
+        # (the scan of the out-of-scope cues is the engine's slowest regular expression).
+        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus)
+        outside = False
+        if decision != "answer":
+            outside = k.conversation.outside_scope(folded)
+            if not outside:
+                decision = decide(hits, ANSWER_AT, k.corpus)
         if decision == "answer":
             entry = k.corpus.get(hits[0].id)
-            return compose.entry_reply(k.corpus, entry, audience, hits=hits)
+            return _entry_reply(k, entry, audience, hits=hits)
         if decision == "did_you_mean" and not outside:
             return compose.did_you_mean(k.corpus, hits, audience)
         message = k.conversation.out_of_scope if outside else k.conversation.fallback
@@ -137,7 +146,7 @@ class Engine:
         entry = k.corpus.get(entry_id)
         if entry is None:
             return None
-        return compose.entry_reply(k.corpus, entry, audience, view)
+        return _entry_reply(k, entry, audience, view)
 
     def section(self, number: str, audience: str = STAFF) -> Reply | None:
         return compose.section_reply(self.live.current.corpus, number, audience)
@@ -151,7 +160,15 @@ def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
     if rec is None:
         return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
                                            f"Anbefaling {number} finnes ikke."),), audience=audience)
-    return compose.entry_reply(k.corpus, rec, audience, decision=NUMBER)
+    return _entry_reply(k, rec, audience, decision=NUMBER)
+
+
+def _entry_reply(k: Knowledge, entry: Entry | Term, audience: str, view: str | None = None,
+                 decision: str = ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
+    """An entry's reply, composed once per snapshot; only the hits differ between messages."""
+    reply = k.derived(("reply", entry.id, audience, view, decision),
+                      lambda: compose.entry_reply(k.corpus, entry, audience, view, decision))
+    return replace(reply, hits=hits) if hits else reply
 
 
 def linked(corpus: Corpus | None, a: str, b: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from itertools import repeat
 from operator import itemgetter
 from typing import Iterable, NamedTuple, Sequence
 
@@ -107,9 +108,9 @@ class Matcher:
             self.examples_of.append([" ".join(sorted(terms)) for terms in stems if terms])
         self.entries = _BM25(docs)
 
-    def rank(self, text: str, limit: int = 10, topic_factor: float = 1.0) -> list[Hit]:
+    def rank(self, text: str, limit: int = 10, topic_factor: float = 1.0, words: list[str] | None = None) -> list[Hit]:
         """Best entries first. `topic_factor` < 1 damps relatives' topic pages (for staff)."""
-        analysis = self.normalizer.analyze(text)
+        analysis = self.normalizer.analyze(text, words=words)
         query = analysis.terms
         if not query:
             return []
@@ -128,7 +129,11 @@ class Matcher:
             e = entry_raw[i] / entry_best if entry_best else 0.0
             f = fuzzy.get(i, 0.0)
             doc = doc_terms[i]
-            c = sum(w for stems, w in groups if not stems.isdisjoint(doc)) / total if total else 0.0
+            c = 0.0
+            for stems, w in groups:  # a plain loop: this runs for every leader of every message
+                if not stems.isdisjoint(doc):
+                    c += w
+            c = c / total if total else 0.0
             blend = W_ENTRY * e + W_FUZZ * f + W_COVER * c
             if is_topic[i]:
                 blend *= topic_factor
@@ -154,8 +159,8 @@ class Matcher:
 
     def _group_weights(self, groups: tuple[tuple[str, frozenset[str]], ...]) -> list[tuple[frozenset[str], float]]:
         """Weight of each typed word for coverage; a word the corpus never uses weighs most."""
-        idf, top = self.entries.idf, self.entries.max_idf
-        return [(stems, max((idf.get(s, top) for s in stems), default=0.0)) for _word, stems in groups]
+        get, top = self.entries.idf.get, repeat(self.entries.max_idf)
+        return [(stems, max(map(get, stems, top), default=0.0)) for _word, stems in groups]
 
 
 def _answerable(corpus: Corpus) -> list[Entry]:

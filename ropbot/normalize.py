@@ -164,8 +164,9 @@ class Normalizer:
         """Weighted stems for `text`. Queries also get typo correction and compound handling."""
         return self.analyze(text, query=query).terms
 
-    def analyze(self, text: str, *, query: bool = True) -> "Analysis":
-        words = self.words(text)
+    def analyze(self, text: str, *, query: bool = True, words: list[str] | None = None) -> "Analysis":
+        """`words`: `self.words(text)` when the caller already has it (the engine tokenises once)."""
+        words = self.words(text) if words is None else words
         lex = self.lexicon
         derived: list[dict[str, float]] = [{} for _ in words]
 
