@@ -91,6 +91,25 @@ def test_record_query_tolerates_a_missing_reply_and_caps_text(store):
     assert row["decision"] is None and len(row["text"]) == store_mod.MAX_TEXT
 
 
+def test_usage_rows_skip_the_fsync_but_everything_else_waits_for_the_disk(store):
+    synchronous = lambda: store.db.execute("PRAGMA synchronous").fetchone()[0]
+    assert synchronous() == 2  # FULL
+    seen = []
+    store.db.conn.set_trace_callback(lambda sql: seen.append(sql) if "synchronous" in sql else None)
+    store.record_query(7, "staff", "hva er LAR", reply("answer", "R69", 0.9))
+    assert seen == ["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]
+    seen.clear()
+    store.audit("cli", "publish", "v1")
+    assert seen == [] and synchronous() == 2
+    with pytest.raises(RuntimeError):
+        with store._write("boom", durable=False) as db:
+            db.execute("INSERT INTO users (user, first_seen, last_seen) VALUES ('x', 'a', 'a')")
+            raise RuntimeError("boom")
+    assert synchronous() == 2 and not store.db.conn.in_transaction
+    assert store.db.execute("SELECT count(*) FROM users WHERE user = 'x'").fetchone()[0] == 0
+    store.db.conn.set_trace_callback(None)
+
+
 def test_users_first_and_last_seen_and_audience(store):
     store.touch_user(7, "staff")
     first = next(store.db.query("SELECT * FROM users"))

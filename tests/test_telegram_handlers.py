@@ -450,7 +450,19 @@ def test_free_text_answered_with_r69_and_source_link(play, tg_engine: Engine) ->
     assert "👍" in labels and "👎" in labels and "Hele 8.3.2" in labels and "Enklere språk" in labels
     assert recorder.queries == [(1, "staff", R69_QUESTION, "answer")]
     assert button_data(params, "👍") == cb.encode(cb.FEEDBACK, 1, "u")
-    assert recorder.touched == [(1, "staff")]
+    assert recorder.touched == []  # the recorded question already counts as activity
+
+
+def test_a_question_that_switches_audience_also_notes_the_new_audience(play) -> None:
+    recorder = MemoryRecorder()
+
+    async def scenario(bot: Bot) -> None:
+        await bot.text("jeg er pårørende, hvordan kan jeg hjelpe sønnen min?")
+        await bot.text("hvilke rettigheter har jeg?")
+
+    play(scenario, recorder=recorder)
+    assert [q[1] for q in recorder.queries] == ["staff", "relative"]
+    assert recorder.touched == [(1, "relative")]  # only the switch needed a separate note
 
 
 def test_crisis_gives_113_first(play) -> None:

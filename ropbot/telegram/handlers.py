@@ -210,8 +210,11 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.chat.type != ChatType.PRIVATE:
         text = strip_mention(message, context.bot.username)
     d = deps(context)
-    result = views.answer(d.engine, d.recorder, _user_id(update), audience_of(context), text)
+    audience = audience_of(context)
+    result = views.answer(d.engine, d.recorder, _user_id(update), audience, text)
     set_audience(context, result.reply.audience)
+    if result.query_id is not None and result.reply.audience == audience:
+        context.skip_touch = True  # recording the question already noted the user as active
     await reply(update, context, result.screen)
 
 

@@ -20,7 +20,11 @@ class Recorder(Protocol):
     """What the channel reports. Implementations own masking, hashing and retention."""
 
     def record_query(self, user_id: int, audience: str, text: str, reply: Reply, latency_ms: float) -> int | None:
-        """Store one question and the decision it got; return an id for feedback buttons, or None."""
+        """Store one question and the decision it got; return an id for feedback buttons, or None.
+
+        Storing a question also counts as the user being active in `audience`: when it returns
+        an id and the audience stays the same, the channel does not call `touch_user` as well.
+        """
 
     def record_feedback(self, query_id: int, vote: int) -> None:
         """Store a 👍 (+1) or 👎 (-1) for a query id returned by `record_query`."""
