@@ -132,6 +132,28 @@ def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str,
     out: dict[str, Any] = {}
     if handlers:
         out.update(loadtest.handler_load(settings))
+        out.update(_with_store(settings, loadtest))
     if e2e:
         out.update(loadtest.e2e_load())
     return out
+
+
+def _with_store(settings: Settings, loadtest: Any) -> dict[str, Any]:
+    """The handler load again with the SQLite store recording, as a deployed bot does.
+
+    In a scratch database, so benchmarking never writes into the real one."""
+    import tempfile
+    from dataclasses import replace
+
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
+        scratch_settings = replace(settings, db_path=Path(scratch) / "bench.db", salt="bench")
+        store = Store.from_settings(scratch_settings)
+        try:
+            result = loadtest.handler_load(scratch_settings, recorder=store)
+        finally:
+            store.close()
+    return {"handler_store_msgs_per_s": result["handler_msgs_per_s"],
+            "handler_store_msgs_per_s_rounds": result["handler_msgs_per_s_rounds"],
+            "handler_store_p99_ms": result["handler_p99_ms"]}
