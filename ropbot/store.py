@@ -256,25 +256,18 @@ class Store:
         lock held elsewhere waits for busy_timeout and then fails cleanly, never halfway.
 
         `durable=False` is for usage rows (questions, votes, last seen), written for every
-        message: in WAL mode their commit skips the fsync, which halves what answering costs.
+        message: in WAL mode their commit skips the fsync, about half of what such a write cost.
         A crash loses nothing; a power cut may lose the last moments of usage rows, never
         corrupts the file, and never touches corpus versions, the audit log or erasures.
         """
         conn = self.db.conn
         with self._guard(action):
-            if not durable:
-                conn.execute("PRAGMA synchronous = NORMAL")
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield self.db
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            finally:
-                if not durable:
-                    conn.execute("PRAGMA synchronous = FULL")
+            # Every write sets the level it needs, so none can leak into the next write
+            # (SQLite refuses to change it inside a transaction, e.g. after a failed rollback).
+            conn.execute("PRAGMA synchronous = FULL" if durable else "PRAGMA synchronous = NORMAL")
+            conn.execute("BEGIN IMMEDIATE")
+            yield self.db
+            conn.execute("COMMIT")
 
     def _migrate(self) -> None:
         if "schema_version" not in self.db.table_names():

@@ -92,20 +92,20 @@ def test_record_query_tolerates_a_missing_reply_and_caps_text(store):
 
 
 def test_usage_rows_skip_the_fsync_but_everything_else_waits_for_the_disk(store):
-    synchronous = lambda: store.db.execute("PRAGMA synchronous").fetchone()[0]
-    assert synchronous() == 2  # FULL
     seen = []
     store.db.conn.set_trace_callback(lambda sql: seen.append(sql) if "synchronous" in sql else None)
     store.record_query(7, "staff", "hva er LAR", reply("answer", "R69", 0.9))
-    assert seen == ["PRAGMA synchronous = NORMAL", "PRAGMA synchronous = FULL"]
+    store.touch_user(7, "staff")
+    assert seen == ["PRAGMA synchronous = NORMAL"] * 2
     seen.clear()
     store.audit("cli", "publish", "v1")
-    assert seen == [] and synchronous() == 2
+    store.forget_user(7)
+    assert seen == ["PRAGMA synchronous = FULL"] * 2
     with pytest.raises(RuntimeError):
         with store._write("boom", durable=False) as db:
             db.execute("INSERT INTO users (user, first_seen, last_seen) VALUES ('x', 'a', 'a')")
             raise RuntimeError("boom")
-    assert synchronous() == 2 and not store.db.conn.in_transaction
+    assert not store.db.conn.in_transaction
     assert store.db.execute("SELECT count(*) FROM users WHERE user = 'x'").fetchone()[0] == 0
     store.db.conn.set_trace_callback(None)
 

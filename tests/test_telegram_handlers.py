@@ -7,6 +7,7 @@ call's method and parameters and returns canned Bot API JSON; updates are fed wi
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -634,10 +635,20 @@ def test_keyboards_serialise_exactly_as_python_telegram_bot_would(tg_engine: Eng
         plain = InlineKeyboardMarkup(kb.inline_keyboard)
         assert kb.to_dict() == plain.to_dict()
         assert kb == plain and plain == kb
-        kb.to_dict()["inline_keyboard"][0][0]["text"] = "endret"  # callers may not change the cache
+        assert hash(kb) == hash(plain)
+        for row in kb.to_dict()["inline_keyboard"]:  # callers may change what they get, not the cache
+            for b in row:
+                b["text"] = "endret"
+                for value in b.values():
+                    if isinstance(value, dict):
+                        value["url"] = "endret"
         assert kb.to_dict() == plain.to_dict()
     from telegram import LinkPreviewOptions
     assert render.NO_PREVIEW.to_dict() == LinkPreviewOptions(is_disabled=True).to_dict()
+    merged = copy.copy(render.NO_PREVIEW)
+    with merged._unfrozen():
+        merged.show_above_text = True  # what PTB does when Defaults add options
+    assert merged.to_dict() == {"is_disabled": True, "show_above_text": True}
 
 
 def test_callback_codec_round_trips() -> None:

@@ -22,8 +22,8 @@ class Recorder(Protocol):
     def record_query(self, user_id: int, audience: str, text: str, reply: Reply, latency_ms: float) -> int | None:
         """Store one question and the decision it got; return an id for feedback buttons, or None.
 
-        Storing a question also counts as the user being active in `audience`: when it returns
-        an id and the audience stays the same, the channel does not call `touch_user` as well.
+        Storing a question also counts as the user being active in `audience`: after a typed
+        question that returned an id and kept the audience, the channel skips `touch_user`.
         """
 
     def record_feedback(self, query_id: int, vote: int) -> None:

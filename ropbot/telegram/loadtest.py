@@ -125,7 +125,7 @@ def handler_load(settings: Settings | None = None, users: int = 200, messages: i
     """Throughput and latency of the whole handler stack with `users` concurrent users.
 
     The same workload runs `rounds` times, each on a fresh application; throughput is the
-    median round, and every round is reported. Why rounds: on a shared VM one run's speed
+    middle round (the upper middle for an even count), and every round is reported. Why rounds: on a shared VM one run's speed
     swings by a quarter either way, and a single figure would mostly measure the neighbours.
     """
     settings = settings or Settings.from_env({})

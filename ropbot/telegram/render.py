@@ -220,8 +220,17 @@ class Keyboard(InlineKeyboardMarkup):
     def to_dict(self, recursive: bool = True) -> dict:
         if not recursive or self.api_kwargs:
             return super().to_dict(recursive=recursive)
-        # Fresh dicts each time: PTB (or a caller) may add to what it gets back.
-        return {"inline_keyboard": [[dict(b) for b in row] for row in self._wire]}
+        # New dicts each time (PTB or a caller may change what it gets back): simple buttons
+        # are flat, so a copy is enough; the others are serialised afresh by PTB.
+        return {"inline_keyboard": [[dict(b) if isinstance(b, dict) else b.to_dict() for b in row]
+                                    for row in self._wire]}
+
+    def __hash__(self) -> int:
+        # Equal to an InlineKeyboardMarkup with the same buttons, so it must hash the same.
+        return hash((InlineKeyboardMarkup, self._id_attrs))
+
+
+_PREVIEW_OTHER_FIELDS = tuple(f for f in LinkPreviewOptions.__slots__ if f != "is_disabled")
 
 
 class _NoPreview(LinkPreviewOptions):
@@ -230,7 +239,10 @@ class _NoPreview(LinkPreviewOptions):
     __slots__ = ()
 
     def to_dict(self, recursive: bool = True) -> dict:
-        return {"is_disabled": True}
+        if self.is_disabled is True and not self.api_kwargs and all(
+                getattr(self, f) is None for f in _PREVIEW_OTHER_FIELDS):
+            return {"is_disabled": True}
+        return super().to_dict(recursive=recursive)  # e.g. PTB merged in Defaults
 
 
 # Answers carry their own source link; a preview card would bury the text under it.
@@ -240,9 +252,10 @@ _SIMPLE_FIELDS = ("text", "url", "callback_data")
 _OTHER_FIELDS = tuple(f for f in InlineKeyboardButton.__slots__ if f not in _SIMPLE_FIELDS)
 
 
-def _button_wire(b: InlineKeyboardButton) -> dict:
+def _button_wire(b: InlineKeyboardButton) -> dict | InlineKeyboardButton:
+    """A simple button's Bot API form, or the button itself when PTB must serialise it."""
     if b.api_kwargs or any(getattr(b, f) is not None for f in _OTHER_FIELDS):
-        return b.to_dict()
+        return b
     return {f: v for f in _SIMPLE_FIELDS if (v := getattr(b, f)) is not None}
 
 

@@ -53,12 +53,12 @@ def per_snapshot(func: S) -> S:
     """
 
     @functools.wraps(func)
-    def wrapper(engine: Engine, *args: object) -> object:
+    def wrapper(engine: Engine, *args: object, **kwargs: object) -> object:
         memo = engine.knowledge.memo
-        key = (func.__name__, *args)
+        key = (func.__name__, args, tuple(sorted(kwargs.items())))
         found = memo.get(key)
         if found is None:
-            found = func(engine, *args)
+            found = func(engine, *args, **kwargs)
             if found is not None:
                 memo[key] = found
         return found
