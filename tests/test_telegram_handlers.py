@@ -79,6 +79,10 @@ class MemoryRecorder:
     def touch_user(self, user_id: int, audience: str) -> None:
         self.touched.append((user_id, audience))
 
+    def user_audience(self, user_id: int) -> str | None:
+        seen = [a for u, a in self.touched if u == user_id] + [q[1] for q in self.queries if q[0] == user_id]
+        return seen[-1] if seen else None
+
 
 class Bot:
     """One application over the offline request, fed with update dicts."""
@@ -361,6 +365,23 @@ def test_audience_switch_is_kept_per_chat(play) -> None:
     assert "Fagtekst" in labels(sent[1])         # chat 1 reads the plain text
     assert "Enklere språk" in labels(sent[2])    # chat 2 is still staff
     assert "Enklere språk" in labels(sent[4])    # chat 1 switched back
+
+
+def test_audience_survives_a_restart_through_the_recorder(play) -> None:
+    recorder = MemoryRecorder()
+
+    async def before(bot: Bot) -> None:
+        await bot.command("/parorende")
+
+    async def after_restart(bot: Bot) -> None:  # a new application: its chat data is empty
+        await bot.text(R69_QUESTION)
+        await bot.text(R69_QUESTION, chat_id=2)  # another user, never seen: the default
+
+    play(before, recorder=recorder)
+    bot = play(after_restart, recorder=recorder)
+    assert [q[:2] for q in recorder.queries] == [(1, "relative"), (2, "staff")]
+    first = bot.request.sent(1)[0]
+    assert "Fagtekst" in [b["text"] for b in buttons(first)]  # relatives get plain language first
 
 
 def test_relative_cue_switches_audience_and_sticks(play) -> None:

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor,
-                          CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, filters)
+                          CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler,
+                          filters)
 from telegram.request import BaseRequest
 
 from .. import publish
@@ -123,6 +124,8 @@ def build_application(settings: Settings, live: LiveKnowledge, engine: Engine,
 
 def register_handlers(app: Application, settings: Settings, extra_handlers: ExtraHandlers | None = None) -> None:
     new = filters.UpdateType.MESSAGE  # edits of old messages are not new questions
+    # Group -1 runs before the others and lets them run too.
+    app.add_handler(TypeHandler(Update, h.restore_audience), group=-1)
     commands: list[tuple[str | list[str], h.Handler]] = [
         ("start", h.cmd_start), (["hjelp", "help"], h.cmd_help), ("anbefaling", h.cmd_number),
         ("kapitler", h.cmd_chapters), ("roller", h.cmd_roles), ("parorende", h.cmd_relative),

@@ -51,6 +51,19 @@ def audience_of(context: ContextTypes.DEFAULT_TYPE) -> str:
     return data.get(AUDIENCE_KEY, STAFF) if data is not None else STAFF
 
 
+async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: a private chat with no audience yet (a new chat, or the
+    bot has restarted and lost its chat data) gets the one its user chose last time."""
+    data = context.chat_data
+    if data is None or AUDIENCE_KEY in data or not isinstance(update, Update):
+        return
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != ChatType.PRIVATE:
+        return
+    stored = deps(context).recorder.user_audience(user.id)
+    data[AUDIENCE_KEY] = stored if stored in (STAFF, RELATIVE) else STAFF
+
+
 def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: str) -> None:
     if context.chat_data is not None and audience in (STAFF, RELATIVE):
         context.chat_data[AUDIENCE_KEY] = audience

@@ -35,6 +35,9 @@ class Recorder(Protocol):
     def touch_user(self, user_id: int, audience: str) -> None:
         """Note that a user was active now, and in which audience."""
 
+    def user_audience(self, user_id: int) -> str | None:
+        """The audience the user was last in, so a restart does not reset their choice; None if unknown."""
+
 
 class NullRecorder:
     """The default: stores nothing, so feedback buttons carry no query id."""
@@ -49,6 +52,9 @@ class NullRecorder:
         return 0
 
     def touch_user(self, user_id: int, audience: str) -> None:
+        return None
+
+    def user_audience(self, user_id: int) -> str | None:
         return None
 
 
@@ -85,3 +91,13 @@ class SafeRecorder:
             self.inner.touch_user(user_id, audience)
         except Exception:  # noqa: BLE001
             log.exception("recorder.touch_user failed")
+
+    def user_audience(self, user_id: int) -> str | None:
+        lookup = getattr(self.inner, "user_audience", None)  # recorders from before it existed
+        if lookup is None:
+            return None
+        try:
+            return lookup(user_id)
+        except Exception:  # noqa: BLE001 - fall back to the default audience
+            log.exception("recorder.user_audience failed")
+            return None
