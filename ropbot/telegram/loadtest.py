@@ -45,7 +45,7 @@ STICKER = {"file_id": "s", "file_unique_id": "s", "width": 512, "height": 512, "
 SMALL_TALK = ("hei", "takk!", "hva kan du hjelpe med?")
 OFF_TOPIC = ("hvor mye koster en time hos psykolog?", "når åpner legevakten i påsken?", "asdf qwerty")
 WARMUP = 400  # updates processed before the clock starts
-ROUNDS = 3
+ROUNDS = 5
 COMMANDS = ("/anbefaling {n}", "/kapitler", "/roller", "/ordliste DPS", "/start", "/hjelp", "/om",
             "/anbefaling {n}", "/ordliste LAR")
 
