@@ -87,7 +87,7 @@ class Engine:
         looked_up = self._lookup(k, raw, new_audience)
         if looked_up:
             return looked_up
-        reply = self._match(k, text, words, new_audience)
+        reply = self._match(k, text, words, folded, new_audience)
         if cue and cue != audience:
             note = k.conversation.switch_relative if cue == RELATIVE else k.conversation.switch_staff
             if reply.decision == FALLBACK and len(k.normalizer.terms(text)) <= 2:
@@ -121,10 +121,9 @@ class Engine:
     def by_number(self, number: int, audience: str = STAFF) -> Reply:
         return _by_number(self.live.current, number, audience)
 
-    def _match(self, k: Knowledge, text: str, words: list[str], audience: str) -> Reply:
+    def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: str) -> Reply:
         hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
                                     words=words))
-        folded = " ".join(words)
         # A match clear enough to answer even out-of-scope questions needs no scope check
         # (the scan of the out-of-scope cues is the engine's slowest regular expression).
         decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus)

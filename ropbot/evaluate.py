@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .bench import percentile
 from .engine import Engine
 from .intents import RELATIVE, STAFF
 from .reply import CRISIS
@@ -59,8 +60,6 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
             misses.append({"id": q["id"], "text": q["text"], "expect": expect,
                            "got": "CRISIS" if is_crisis else (got or reply.decision),
                            "hits": [(h.id, round(h.score, 3)) for h in reply.hits[:3]]})
-    ordered = sorted(latencies)
-    pct = lambda p: round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2) if ordered else 0.0
     ratio = lambda a, b: round(a / b, 4) if b else 0.0
     return {
         "n": len(questions),
@@ -71,7 +70,7 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
         "crisis_false_alarms": false_alarms,
         "abstain": ratio(abstained, none_total),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
-        "p99_ms": pct(0.99),
+        "p99_ms": round(percentile(latencies, 0.99), 2),
         "by_kind": {k: {"n": v["n"], "top1": ratio(v["top1"], v["n"])} for k, v in sorted(by_kind.items())},
         "misses": misses,
     }

@@ -43,11 +43,14 @@ class Knowledge:
     memo: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def derived(self, key: Hashable, build: Callable[[], T]) -> T:
-        """`build()` once per snapshot and key. Callers keep keys bounded (no user text in them)."""
-        try:
-            return self.memo[key]
-        except KeyError:
-            return self.memo.setdefault(key, build())
+        """`build()` once per snapshot and key. Only results that exist (not None) are kept,
+        so keys taken from user input (button data) cannot grow the memo with misses."""
+        found = self.memo.get(key)
+        if found is None:
+            found = build()
+            if found is not None:
+                self.memo[key] = found
+        return found
 
 
 def build(corpus: Corpus, intents_dir: Path) -> Knowledge:

@@ -26,6 +26,7 @@ from typing import Any
 
 from telegram import Update
 
+from ..bench import percentile
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
@@ -112,13 +113,6 @@ class Script:
         return "text", self.rng.choice(self.pool)
 
 
-def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def handler_load(settings: Settings | None = None, users: int = 200, messages: int = 20, *,
                  engine: Engine | None = None, recorder: Recorder | None = None, seed: int = 1948,
                  rounds: int = ROUNDS) -> dict:
@@ -141,7 +135,7 @@ def handler_load(settings: Settings | None = None, users: int = 200, messages: i
         "handler_msgs_per_s_rounds": [r["handler_msgs_per_s"] for r in runs],
         # Latency over every update of every round, not just the median round's.
         "handler_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
-        "handler_p99_ms": round(_pct(latencies, 0.99), 2),
+        "handler_p99_ms": round(percentile(latencies, 0.99), 2),
         "handler_errors": sum(r["handler_errors"] for r in runs),
     }
 

@@ -54,14 +54,8 @@ def per_snapshot(func: S) -> S:
 
     @functools.wraps(func)
     def wrapper(engine: Engine, *args: object, **kwargs: object) -> object:
-        memo = engine.knowledge.memo
         key = (func.__name__, args, tuple(sorted(kwargs.items())))
-        found = memo.get(key)
-        if found is None:
-            found = func(engine, *args, **kwargs)
-            if found is not None:
-                memo[key] = found
-        return found
+        return engine.knowledge.derived(key, lambda: func(engine, *args, **kwargs))
 
     return wrapper  # type: ignore[return-value]
 

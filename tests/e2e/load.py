@@ -40,6 +40,7 @@ for path in (str(HERE), str(ROOT)):
 from tg_emulator import (BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest,  # noqa: E402
                          emulator_available)
 
+from ropbot.bench import percentile  # noqa: E402
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
 from ropbot.live import LiveKnowledge  # noqa: E402
@@ -208,15 +209,13 @@ async def _drive(port: int, pool: list[str], users: int, messages: int, seed: in
     finally:
         await http.close()
     elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] if ordered else 0.0
     return {
         "e2e_users": users,
         "e2e_messages": users * messages,
         "e2e_seconds": round(elapsed, 2),
         "e2e_msgs_per_s": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
         "e2e_p50_ms": round(statistics.median(latencies), 1) if latencies else 0.0,
-        "e2e_p99_ms": round(p99, 1),
+        "e2e_p99_ms": round(percentile(latencies, 0.99), 1),
         "e2e_lost": lost,
         "e2e_client_requests": http.requests,
         "e2e_mix": dict(sorted(kinds.items())),
