@@ -69,6 +69,15 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
             engine.handle(text)
             latencies.append((time.perf_counter() - t0) * 1000)
 
+    # The crisis check alone, on the same messages: what it adds to every reply's latency.
+    crisis = live.current.crisis
+    crisis_latencies = []
+    for _ in range(repeat):
+        for text in questions:
+            t0 = time.perf_counter()
+            crisis.assess(text)
+            crisis_latencies.append((time.perf_counter() - t0) * 1000)
+
     rss_mb = _bot_rss_mb()
     # The channel figures run before the 100x index exists: a heap that size slows Python's
     # garbage collector for everything after it, which is not the bot's own cost.
@@ -81,6 +90,8 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         "match_p50_ms": round(percentile(latencies, 0.50), 3),
         "match_p99_ms": round(percentile(latencies, 0.99), 3),
         "match_mean_ms": round(statistics.mean(latencies), 3),
+        "crisis_p50_ms": round(percentile(crisis_latencies, 0.50), 3),
+        "crisis_p99_ms": round(percentile(crisis_latencies, 0.99), 3),
         "entries_100x": entries_100x,
         "match_p50_ms_100x": round(percentile(big_latencies, 0.50), 3),
         "match_p99_ms_100x": round(percentile(big_latencies, 0.99), 3),

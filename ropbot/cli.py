@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .config import Settings
 from .loader import coverage, load_corpus
+from .yamlio import load_file
 
 
 def _engine(settings: Settings):
@@ -64,9 +65,23 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import evaluate, load_questions
+    from .evaluate import evaluate, evaluate_blind, is_crisis_set, load_questions
 
-    report = evaluate(_engine(settings), load_questions(Path(args.file)))
+    questions = load_questions(Path(args.file))
+    if is_crisis_set(questions):
+        return _print_crisis(evaluate_blind(_engine(settings), questions), args)
+    if "questions" not in load_file(Path(args.file), args.file):
+        report = evaluate_blind(_engine(settings), questions)
+        if args.no_misses:
+            report.pop("misses")
+        if args.json:
+            print(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            for miss in report.get("misses", ()):
+                print("miss", json.dumps(miss, ensure_ascii=False))
+            print(" ".join(f"{k}={v}" for k, v in report.items() if k != "misses"))
+        return 0
+    report = evaluate(_engine(settings), questions)
     if args.json:
         if args.no_misses:
             report.pop("misses")
@@ -82,6 +97,36 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_crisis(report: dict, args: argparse.Namespace) -> int:
+    lists = ("acute_misses", "false_alarms", "concern_without_numbers")
+    if args.json:
+        print(json.dumps({k: v for k, v in report.items() if not (args.no_misses and k in lists)},
+                         ensure_ascii=False, indent=2))
+        return 0
+    for key in lists:
+        for text in report[key]:
+            print(f"{key[:-1] if key.endswith('s') else key}: «{text}»")
+    print(" ".join(f"{k}={v}" for k, v in report.items() if k not in lists))
+    return 0
+
+
+def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
+    from .crisis import CrisisRules
+    from .crisis_train import train
+
+    rules = CrisisRules.load(settings.intents_dir / "crisis.yaml")
+    out = settings.intents_dir / "crisis_model.json"
+    # Everyday questions as negatives: the corpus examples and the tuning halves of the blind
+    # question sets (never their locked halves, never an evaluation set).
+    corpus = load_corpus(settings.corpus_dir).corpus
+    ordinary = [x for e in corpus.entries() for x in e.examples]
+    for name in ("short-tuning.yaml", "stories-tuning.yaml", "offtopic-tuning.yaml"):
+        ordinary += [row["text"] for row in load_file(DATA / name, name)]
+    report = train(rules, [Path(f) for f in args.sets], out, ordinary)
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
@@ -93,6 +138,9 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{key}: {value}")
     return 0
 
+
+# The blind sets live with the tests; the training command reads them from a checkout.
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "blind"
 
 NO_TOKEN_BANNER = (
     "ropbot i terminalen (TELEGRAM_BOT_TOKEN er ikke satt).\n"
@@ -132,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-misses", action="store_true", help="leave the misses out of --json")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("crisis-train", help="fit the crisis model (needs pip install -e '.[train]')")
+    p.add_argument("sets", nargs="*", default=[str(DATA / "crisis-tuning.yaml"), str(DATA / "crisis-extra.yaml")],
+                   help="labelled crisis sets to fit on (default: the tuning half and the extra set)")
+    p.set_defaults(func=cmd_crisis_train)
 
     p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")
     p.add_argument("--json", action="store_true")

@@ -1,11 +1,14 @@
 """Build `Reply` values from corpus entries. All user-facing wording for answers lives here."""
 from __future__ import annotations
 
-from .crisis import CrisisRules
+from dataclasses import replace
+
+from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
 from .intents import RELATIVE
 from .matcher import Hit
 from .model import Corpus, Entry, Recommendation, Role, Term, Topic
-from .reply import (ANSWER, BROWSE, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, Action, Part, Reply)
+from .reply import (ANSWER, ANSWERS, BROWSE, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Action, Part,
+                    Reply)
 
 PLAIN = "plain"
 PRO = "pro"
@@ -162,6 +165,25 @@ def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> R
     return Reply(BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
 
 
+def several(replies: list[Reply], audience: str) -> Reply:
+    """Several looked-up entries in one reply: each keeps its heading, text and link; one credit."""
+    parts: list[Part] = []
+    actions: list[Action] = []
+    credit_part: Part | None = None
+    for reply in replies:
+        for part in reply.parts:
+            if part.kind == "credit":
+                credit_part = credit_part or part
+            else:
+                parts.append(part)
+        if reply.entry_id:
+            actions.append(Action(next((p.text for p in reply.parts if p.kind == "heading"), reply.entry_id)[:40],
+                                  f"show:{reply.entry_id}"))
+    if credit_part is not None:
+        parts.append(credit_part)
+    return Reply(NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
+
+
 def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str) -> Reply:
     options = [corpus.get(h.id) for h in hits[:3]]
     parts = [Part("body", "Jeg er ikke helt sikker på hva du mener. Mente du en av disse?")]
@@ -179,12 +201,25 @@ def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, ex
     return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
-def crisis_reply(rules: CrisisRules, kinds: frozenset[str], audience: str) -> Reply:
+def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: Reply | None = None) -> Reply:
+    """The crisis card. What the message also asked is answered under it, never instead of it."""
+    kinds = safety.kinds
     parts = [Part("alert", rules.heading)]
     if "violence" in kinds:
         parts.append(Part("alert", rules.violence_first))
     parts.extend(Part("bullet", line) for line in rules.lines)
-    if kinds & {"overdose", "unconscious"}:
+    if kinds & {"overdose", "danger"}:
         parts.append(Part("body", rules.overdose_tip))
     parts.append(Part("note", rules.footer))
-    return Reply(CRISIS, tuple(parts), audience=audience, crisis=kinds)
+    answer = None
+    if asked is not None and asked.decision in ANSWERS:
+        answer = Reply(asked.decision, (Part("note", rules.answer_below), *asked.parts), asked.entry_id,
+                       asked.source_url, asked.followups, asked.hits, asked.audience, asked.view)
+    return Reply(CRISIS, tuple(parts), audience=asked.audience if asked else audience, crisis=kinds,
+                 urgency=ACUTE, answer=answer)
+
+
+def with_numbers(rules: CrisisRules, reply: Reply, safety: Assessment) -> Reply:
+    """Any reply to a message that names suicide, self-harm, overdose or violence ends with the numbers."""
+    parts = (*reply.parts, Part("safety", rules.concern_line))
+    return replace(reply, parts=parts, crisis=safety.kinds, urgency=CONCERN)

@@ -1,42 +1,417 @@
-"""Crisis detection. It runs before any matching, so emergency numbers always come first."""
+"""Crisis detection: concepts, cues and a small logistic model, all read from intents/.
+
+Why not a list of whole-phrase patterns: those fit the questions their author had in view and
+miss the rest (dialect, typos, third person, indirect signs). Here a message is reduced to
+signals (does it name suicide, self-harm, overdose, danger or violence; is there intent, a time
+cue, a past or professional frame), and a logistic model over those signals, trained on written
+examples (`ropbot crisis-train`), decides how urgent it is.
+
+The tiers are fail-safe: any concept gives at least CONCERN, so the numbers are always shown;
+the model can only choose between CONCERN and ACUTE.
+"""
 from __future__ import annotations
 
+import json
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Iterable, Mapping, Sequence
 
-from .intents import any_of
+from rapidfuzz.distance import OSA
+
 from .yamlio import load_file
+
+ACUTE = "acute"
+CONCERN = "concern"
+CONCEPTS = ("suicide", "selfharm", "overdose", "danger", "violence")
+CUES = ("intent", "now", "self", "other", "past", "professional", "frame", "negation", "support", "worry",
+        "denial", "urgent")
+# Pairs are counted within one sentence: "prøvde i fjor" and "skal i kveld" in different
+# sentences of one story must not cancel each other out.
+GATE = "concept&person&present"
+PLAIN = "plain"  # a short sentence with the gate and nothing that places it elsewhere
+PLAIN_WORDS = 12
+# A sentence elsewhere in the message that places the danger in the past, in fiction or in a
+# figure of speech keeps a plain sentence from deciding alone; a staff question does not.
+UNPLAIN = frozenset({"past", "frame", "denial", "figurative"})
+# Below this many words, a message that names no concept is never acute («takk» is not a farewell).
+UNNAMED_MIN_WORDS = 4
+# Cues that place a danger outside the here and now (lowered to concern, never silenced).
+DEMOTERS = frozenset({"past", "frame", "professional", "support", "worry", "denial", "figurative"})
+PAIR_CUES = ("intent", "now", "past", "professional", "frame", "negation", "self", "other", "support", "worry",
+             "denial", "urgent")
+FUZZY_MIN = 6  # shorter words are too often one letter away from an unrelated word
+GAP = 2        # words allowed where a term says `~`
+MAX_WORDS = 400  # a message's first words carry the signal; bounded work per message
+
+_SPLIT = re.compile(r"[.!?\n;:]+")
+_WORD = re.compile(r"[a-z0-9]+")
+_FOLD = str.maketrans({"å": "a", "æ": "e", "ø": "o", "ä": "e", "ö": "o", "é": "e", "è": "e",
+                       "ê": "e", "á": "a", "à": "a", "ó": "o", "ò": "o", "ô": "o", "ü": "u", "ú": "u"})
+_DIGRAPHS = (("aa", "a"), ("ae", "e"))
+
+
+def fold(text: str) -> str:
+    """Lower case without Norwegian letters, so «våkner», «vaakner» and «vakner» are one word."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
+    for digraph, single in _DIGRAPHS:
+        text = text.replace(digraph, single)
+    return text
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+def sentences(text: str) -> list[list[str]]:
+    found = [words(s) for s in _SPLIT.split(text)]
+    return [s for s in found if s]
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    prefix: bool
+
+    def matches(self, word: str) -> bool:
+        if self.text == "#":
+            return word.isdigit()
+        if self.text == "#year":
+            return len(word) == 4 and word.isdigit() and word[:2] in ("19", "20")
+        return word.startswith(self.text) if self.prefix else word == self.text
+
+
+Term = tuple[tuple[Token, bool], ...]  # (token, gap allowed before it)
+
+
+def compile_term(raw: str) -> Term:
+    out: list[tuple[Token, bool]] = []
+    gap = False
+    for part in fold(str(raw)).split():
+        if part == "~":
+            gap = True
+            continue
+        prefix = part.endswith("*")
+        text = part if part in ("#", "#year") else "".join(_WORD.findall(part))
+        if text:
+            out.append((Token(text, prefix), gap))
+        gap = False
+    return tuple(out)
+
+
+class TermIndex:
+    """All terms of all signals, looked up by their first word (exact or prefix), with one-typo
+    tolerance for long words through a deletion index (no pairwise comparison per message)."""
+
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
+        self.exact: dict[str, list[tuple[Term, str]]] = {}
+        self.prefix: dict[str, list[tuple[Term, str]]] = {}
+        vocab: set[str] = set()
+        for signal, raws in groups.items():
+            for raw in raws or ():
+                term = compile_term(raw)
+                if not term:
+                    continue
+                first = term[0][0]
+                (self.prefix if first.prefix else self.exact).setdefault(first.text, []).append((term, signal))
+                vocab.update(tok.text for tok, _ in term)
+        self.vocab = frozenset(vocab)
+        self.prefix_lengths = sorted({len(p) for p in self.prefix}, reverse=True)
+        self.deletions: dict[str, str] = {}
+        for word in sorted(self.vocab):
+            if len(word) >= FUZZY_MIN:
+                for variant in _deletions(word):
+                    self.deletions.setdefault(variant, word)
+        self.canonical = lru_cache(maxsize=65536)(self._canonical)
+        self.candidates = lru_cache(maxsize=65536)(self._candidates)
+
+    def _canonical(self, word: str) -> str:
+        """The lexicon word one typo away from `word`, or `word` itself."""
+        if len(word) < FUZZY_MIN or word in self.vocab or any(word.startswith(p) for p in self._prefixes_of(word)):
+            return word
+        candidates = [self.deletions[word]] if word in self.deletions else []  # a letter too few
+        for variant in _deletions(word):
+            if variant in self.vocab and len(variant) >= FUZZY_MIN:  # a letter too many
+                candidates.append(variant)
+            if variant in self.deletions:  # one letter changed (or two apart: checked below)
+                candidates.append(self.deletions[variant])
+        for candidate in candidates:
+            if OSA.distance(word, candidate, score_cutoff=1) <= 1:
+                return candidate
+        return word
+
+    def _prefixes_of(self, word: str) -> list[str]:
+        """Prefix terms (`selvmord*`) that `word` starts with: such a word is already known."""
+        return [word[:n] for n in self.prefix_lengths if n <= len(word) and word[:n] in self.prefix]
+
+    def _candidates(self, word: str) -> tuple[tuple[Term, str], ...]:
+        found = list(self.exact.get("#" if word.isdigit() else word, ()))
+        for n in self.prefix_lengths:
+            if n <= len(word):
+                found.extend(self.prefix.get(word[:n], ()))
+        return tuple(found)
+
+    def scan(self, tokens: Sequence[str]) -> list[tuple[str, int, int]]:
+        """Every (signal, start, end) a term matches in `tokens`."""
+        hits: list[tuple[str, int, int]] = []
+        for i, word in enumerate(tokens):
+            for term, signal in self.candidates(word):
+                end = _match_rest(term, tokens, i)
+                if end is not None:
+                    hits.append((signal, i, end))
+        return hits
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _match_rest(term: Term, tokens: Sequence[str], start: int) -> int | None:
+    pos = start + 1
+    for token, gap in term[1:]:
+        limit = min(len(tokens), pos + (GAP + 1 if gap else 1))
+        for j in range(pos, limit):
+            if token.matches(tokens[j]):
+                pos = j + 1
+                break
+        else:
+            return None
+    return pos
+
+
+@dataclass(frozen=True)
+class Assessment:
+    level: str | None            # ACUTE, CONCERN or None
+    kinds: frozenset[str]        # the concepts named: suicide, selfharm, overdose, danger, violence
+    probability: float = 0.0     # the model's estimate that the message is acute
+
+    def __bool__(self) -> bool:
+        return self.level is not None
+
+
+NONE = Assessment(None, frozenset())
+
+
+# Feature blocks of the model and their scale. Character n-grams inside words tolerate typos,
+# dialect and missing æøå; words and word pairs carry phrasing; signals carry the concepts and
+# cues of intents/crisis.yaml, so a new term there helps without retraining.
+NGRAMS = (2, 5)
+SIGNAL_SCALE = 0.3
+
+
+@lru_cache(maxsize=65536)
+def grams(word: str) -> tuple[str, ...]:
+    """Character n-grams of one word, padded with spaces so its start and end count."""
+    padded = f" {word} "
+    lo, hi = NGRAMS
+    return tuple(padded[i:i + n] for n in range(lo, min(hi, len(padded)) + 1)
+                 for i in range(len(padded) - n + 1))
+
+
+def _tokens(folded_words: Sequence[str]) -> set[str]:
+    toks = set(folded_words)
+    toks.update(f"{a} {b}" for a, b in zip(folded_words, folded_words[1:]))
+    return toks
+
+
+def vector(folded_words: Sequence[str], signals: Iterable[str]) -> dict[str, float]:
+    """Sparse features of a message, as the trainer sees them. Character n-grams are counted
+    over all words and scaled by the square root of their number; words and word pairs are
+    binary and scaled the same way; signals have a fixed weight. `Model.probability_of` computes
+    the same score without building this dict."""
+    out: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for word in folded_words:
+        for g in grams(word):
+            counts[g] = counts.get(g, 0) + 1
+    total = sum(counts.values())
+    if total:
+        scale = 1.0 / math.sqrt(total)
+        out.update((f"c:{g}", n * scale) for g, n in counts.items())
+    toks = _tokens(folded_words)
+    if toks:
+        scale = 1.0 / math.sqrt(len(toks))
+        out.update((f"w:{t}", scale) for t in toks)
+    out.update((f"s:{f}", SIGNAL_SCALE) for f in signals)
+    return out
+
+
+@dataclass(frozen=True)
+class Model:
+    """A logistic regression over `vector()`, fitted by `ropbot crisis-train`; thresholds
+    chosen by cross-validation. With no model file, a message is acute when it names a concept
+    (fail-safe: the card is shown too often rather than too rarely)."""
+
+    weights: Mapping[str, float]
+    bias: float
+    acute_at: float  # the threshold of this model's decision
+    gate: str = ""
+    gate_bonus: float = 0.0  # log-odds added when the `gate` feature is present
+
+    def __post_init__(self) -> None:
+        # Per-word sums of n-gram weights: a message then costs one cached lookup per word.
+        object.__setattr__(self, "_word", lru_cache(maxsize=65536)(self._word_sum))
+
+    @classmethod
+    def from_data(cls, data: object) -> "Model":
+        data = data if isinstance(data, Mapping) else {}
+        return cls(dict(data.get("weights") or {}), float(data.get("bias", 0.0)), float(data.get("threshold", 0.5)),
+                   str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)))
+
+    def _word_sum(self, word: str) -> tuple[float, int]:
+        weights = self.weights
+        found = grams(word)
+        return sum(weights.get("c:" + g, 0.0) for g in found), len(found)
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        weights = self.weights
+        z = self.bias + sum(weights.get(f, 0.0) * v for f, v in features.items())
+        if f"s:{self.gate}" in features:
+            z += self.gate_bonus
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def probability_of(self, folded_words: Sequence[str], signals: Iterable[str]) -> float:
+        """Equal to `probability(vector(folded_words, signals))`, without building the vector."""
+        weights = self.weights
+        z = self.bias
+        total_w, total_n = 0.0, 0
+        for word in folded_words:
+            w, n = self._word(word)  # type: ignore[attr-defined]
+            total_w += w
+            total_n += n
+        if total_n:
+            z += total_w / math.sqrt(total_n)
+        toks = _tokens(folded_words)
+        if toks:
+            z += sum(weights.get("w:" + t, 0.0) for t in toks) / math.sqrt(len(toks))
+        signals = set(signals)
+        z += SIGNAL_SCALE * sum(weights.get("s:" + f, 0.0) for f in signals)
+        if self.gate in signals:
+            z += self.gate_bonus
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def features(signals: set[str], pairs: set[str]) -> set[str]:
+    found = set(signals)
+    found.update(pairs)
+    if signals & set(CONCEPTS):
+        found.add("concept")
+    return found
+
+
+def shape(text: str, n_words: int) -> set[str]:
+    """How the message is written: a short statement with no question reads differently from a
+    long story that ends with one (a bare «jeg vil ikke leve» is a cry, not a query)."""
+    size = "short" if n_words <= 8 else "medium" if n_words <= 25 else "long"
+    return {f"len:{size}", "question" if "?" in text else "statement"}
 
 
 @dataclass(frozen=True)
 class CrisisRules:
-    strong: dict[str, re.Pattern[str]]
-    weak: dict[str, re.Pattern[str]]
-    professional: re.Pattern[str]
+    index: TermIndex
+    figurative: TermIndex
+    combos: tuple[tuple[str, frozenset[str]], ...]  # (concept, signals that name it together)
+    model: Model      # acute or not
+    topic: Model      # names suicide, self-harm, overdose or violence at all (for the numbers line)
     heading: str
     lines: tuple[str, ...]
     violence_first: str
     overdose_tip: str
     footer: str
+    concern_line: str
+    answer_below: str
 
     @classmethod
     def load(cls, path: Path) -> "CrisisRules":
         data = load_file(path, f"intents/{path.name}")
-        compile_all = lambda group: {k: any_of(v) for k, v in (group or {}).items()}
+        groups = dict(data["concepts"])
+        cues = dict(data["cues"])
+        figurative = {"figurative": cues.pop("figurative", ())}
+        groups.update(cues)
+        model_path = path.parent / str(data.get("model") or "")
+        model_data = json.loads(model_path.read_text(encoding="utf-8")) if model_path.is_file() else None
         reply = data["reply"]
         return cls(
-            strong=compile_all(data.get("strong")),
-            weak=compile_all(data.get("weak")),
-            professional=any_of(data.get("professional") or ()),
+            index=TermIndex(groups), figurative=TermIndex(figurative),
+            combos=tuple((concept, frozenset(need)) for concept, options in (data.get("combos") or {}).items()
+                         for need in options),
+            model=Model.from_data((model_data or {}).get("acute")),
+            topic=Model.from_data((model_data or {}).get("topic")),
             heading=reply["heading"], lines=tuple(reply["lines"]), violence_first=reply["violence_first"],
-            overdose_tip=reply["overdose_tip"], footer=reply["footer"],
+            overdose_tip=reply["overdose_tip"], footer=reply["footer"], concern_line=reply["concern"],
+            answer_below=reply["answer_below"],
         )
 
-    def detect(self, folded: str) -> frozenset[str]:
-        """Kinds of danger signalled by an already folded message; empty when none."""
-        kinds = {kind for kind, pattern in self.strong.items() if pattern.search(folded)}
-        if not kinds and not self.professional.search(folded):
-            kinds = {kind for kind, pattern in self.weak.items() if pattern.search(folded)}
-        return frozenset(kinds)
+    def signals(self, text: str) -> tuple[set[str], set[str]]:
+        """Signals of the whole message, and concept&cue pairs found within one sentence."""
+        signals: set[str] = set()
+        pairs: set[str] = set()
+        budget = MAX_WORDS
+        for raw in sentences(text):
+            tokens = [self.index.canonical(w) for w in raw[:budget]]
+            budget -= len(tokens)
+            masked = _mask(tokens, self.figurative.scan(tokens))
+            if len(masked) < len(tokens) or masked != tokens:
+                signals.add("figurative")
+            found = {signal for signal, _, _ in self.index.scan(masked)}
+            found.update(concept for concept, need in self.combos if need <= found)
+            signals |= found
+            concepts = found & set(CONCEPTS)
+            for concept in concepts:
+                pairs.update(f"{concept}&{cue}" for cue in found & set(PAIR_CUES))
+            if concepts:
+                pairs.update(f"concept&{cue}" for cue in found & set(PAIR_CUES))
+                who = found & {"self", "other"}
+                # «puster ikke», «våkner ikke»: a danger term describes the present by itself
+                will = found & {"intent", "now"} or "danger" in concepts
+                if who and will and not found & DEMOTERS:
+                    pairs.add(GATE)
+                    if len(tokens) <= PLAIN_WORDS:
+                        pairs.add(PLAIN)
+            if budget <= 0:
+                break
+        return signals, pairs
 
+    def vector(self, text: str) -> tuple[dict[str, float], frozenset[str]]:
+        signals, pairs = self.signals(text)
+        folded = words(text)[:MAX_WORDS]
+        return (vector(folded, features(signals, pairs) | shape(text, len(folded))),
+                frozenset(signals & set(CONCEPTS)))
+
+    @staticmethod
+    def plainly_acute(signals: set[str], pairs: set[str]) -> bool:
+        """A short sentence that names the danger with a person and intent or a time cue, in a
+        message with nothing that places it elsewhere («jeg vil ta livet mitt nå», «han har tatt
+        en overdose og puster ikke. hva gjør jeg?»): acute whatever the model says. On the
+        training sets the whole-message form of this rule was right in 47 of 48 messages."""
+        return PLAIN in pairs and not signals & UNPLAIN
+
+    def assess(self, text: str) -> Assessment:
+        signals, pairs = self.signals(text)
+        kinds = frozenset(signals & set(CONCEPTS))
+        if not self.model.weights:  # no trained model: every concept gets the card
+            return Assessment(ACUTE, kinds, 1.0) if kinds else NONE
+        folded = words(text)[:MAX_WORDS]
+        if self.plainly_acute(signals, pairs):
+            return Assessment(ACUTE, kinds, 1.0)
+        feats = features(signals, pairs) | shape(text, len(folded))
+        p = self.model.probability_of(folded, feats)
+        if p >= self.model.acute_at and (kinds or len(folded) >= UNNAMED_MIN_WORDS):
+            return Assessment(ACUTE, kinds or frozenset({"danger"}), p)
+        if kinds or (self.topic.weights and self.topic.probability_of(folded, feats) >= self.topic.acute_at):
+            return Assessment(CONCERN, kinds or frozenset({"danger"}), p)
+        return Assessment(None, frozenset(), p)
+
+
+def _mask(tokens: list[str], spans: Sequence[tuple[str, int, int]]) -> list[str]:
+    """Blank out figures of speech so their danger words do not count («ler meg i hjel»)."""
+    if not spans:
+        return tokens
+    out = list(tokens)
+    for _, start, end in spans:
+        for i in range(start, end):
+            out[i] = ""
+    return out

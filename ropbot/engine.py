@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 from . import compose
+from .crisis import ACUTE, CONCERN
 from .intents import RELATIVE, STAFF
 from .live import Knowledge, LiveKnowledge
 from .matcher import Hit
@@ -32,31 +33,8 @@ TIE_BLEND = 0.03
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.75
 
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "null en to tre fire fem seks sju åtte ni ti elleve tolv tretten fjorten femten seksten sytten atten nitten tjue".split())}
-_NUMBER_WORDS.update({"ett": 1, "syv": 7, "ein": 1, "eit": 1, "tjuge": 20, "tjueen": 21})
-_TENS = {"tjue": 20, "tretti": 30, "tredve": 30, "førti": 40, "femti": 50, "seksti": 60, "sytti": 70, "åtti": 80, "nitti": 90}
-_NUM = r"(\d{1,4}|[a-zæøå]+)"
-_LOOKUP = re.compile(
-    r"(?:^|[\s/#(])(?:anbefaling(?:en|a)?|anb\.?|tilråding(?:a)?|recommendation|nr\.?|nummer|no\.)\s*"
-    r"(?:nr\.?|nummer)?\s*" + _NUM + r"\b|#\s*(\d{1,4})\b|^/?(\d{1,3})$")
 _GLOSSARY = re.compile(r"^(?:/ordliste\s+|hva|kva)\s*(?:er|betyr|står|menes med|meinast med)?\s*"
                        r"(?:et|en|ei|eit|ein)?\s*(.+?)(?:\s+for)?\s*\??$")
-
-
-def _number(token: str) -> int | None:
-    if token.isdigit():
-        return int(token)
-    if token in _NUMBER_WORDS:
-        return _NUMBER_WORDS[token]
-    for word, tens in _TENS.items():
-        if token.startswith(word):
-            rest = token[len(word):]
-            if not rest:
-                return tens
-            if rest in _NUMBER_WORDS and 0 < _NUMBER_WORDS[rest] < 10:
-                return tens + _NUMBER_WORDS[rest]
-    return None
 
 
 class Engine:
@@ -73,12 +51,23 @@ class Engine:
         words = k.normalizer.words(text)
         folded = " ".join(words)
         raw = fold(text).strip()
-        if not folded:
-            return Reply(EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
-                                              "Skriv /hjelp for eksempler."),), audience=audience)
-        kinds = k.crisis.detect(folded)
-        if kinds:
-            return compose.crisis_reply(k.crisis, kinds, audience)
+        # Crisis first: assessed on every message, before anything can return early.
+        safety = k.crisis.assess(text)
+        if folded:
+            reply = self._understand(k, text, words, folded, raw, audience)
+        else:
+            reply = Reply(EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
+                                               "Skriv /hjelp for eksempler."),), audience=audience)
+        if safety.level == ACUTE:
+            asked = reply if k.conversation.asks(raw) else None
+            return compose.crisis_reply(k.crisis, safety, audience, asked)
+        if safety.level == CONCERN:
+            return compose.with_numbers(k.crisis, reply, safety)
+        return reply
+
+    def _understand(self, k: Knowledge, text: str, words: list[str], folded: str, raw: str,
+                    audience: str) -> Reply:
+        """What the message asks: an intent, a lookup, or the best matching entry."""
         cue = k.conversation.audience_cue(folded)
         new_audience = cue or audience
         intent = k.conversation.intent(folded)
@@ -96,11 +85,9 @@ class Engine:
         return reply
 
     def _lookup(self, k: Knowledge, raw: str, audience: str) -> Reply | None:
-        m = _LOOKUP.search(raw)
-        if m:
-            number = _number(next(g for g in m.groups() if g))
-            if number is not None:
-                return _by_number(k, number, audience)
+        found = k.lookup.find(raw, k.corpus.section_numbers)
+        if found:
+            return _looked_up(k, found.numbers, found.sections, audience)
         g = _GLOSSARY.match(raw)
         if g:
             term = self._term(k, g.group(1))
@@ -160,6 +147,23 @@ def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
         return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
                                            f"Anbefaling {number} finnes ikke."),), audience=audience)
     return _entry_reply(k, rec, audience, decision=NUMBER)
+
+
+def _by_section(k: Knowledge, number: str, audience: str) -> Reply:
+    role = k.corpus.get(f"S{number}")
+    if role is not None:
+        return _entry_reply(k, role, audience, decision=NUMBER)
+    found = compose.section_reply(k.corpus, number, audience)
+    if found is not None:
+        return found
+    return Reply(NUMBER, (Part("body", f"Retningslinjen har ikke noe underkapittel {number} som ropbot kjenner. "
+                                       "Skriv /kapitler for å se kapitlene."),), audience=audience)
+
+
+def _looked_up(k: Knowledge, numbers: tuple[int, ...], sections: tuple[str, ...], audience: str) -> Reply:
+    """Each number and section asked for, in the order asked: one reply, or several after each other."""
+    replies = [_by_number(k, n, audience) for n in numbers] + [_by_section(k, s, audience) for s in sections]
+    return replies[0] if len(replies) == 1 else compose.several(replies, audience)
 
 
 def _entry_reply(k: Knowledge, entry: Entry | Term, audience: str, view: str | None = None,

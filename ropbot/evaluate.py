@@ -1,25 +1,45 @@
-"""`ropbot eval`: score the engine on a question set in the format of shared/eval/dev.yaml."""
+"""`ropbot eval`: score the engine on a question set.
+
+Two formats: a dev set (`questions:` with `expect`, as shared/eval/dev.yaml) and a labelled crisis
+set (a list of `{text, label}` with label acute, concern or none, as tests/data/blind/crisis-*.yaml).
+"""
 from __future__ import annotations
 
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
 
 from .bench import percentile
 from .engine import Engine
 from .intents import RELATIVE, STAFF
+from .crisis import ACUTE, CONCERN
 from .reply import CRISIS
 from .yamlio import load_file
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
     data = load_file(Path(path), str(path))
-    return list(data["questions"])
+    return list(data["questions"] if isinstance(data, dict) else data)
+
+
+def is_crisis_set(questions: Sequence[dict[str, Any]]) -> bool:
+    return bool(questions) and all(q.get("label") in (ACUTE, CONCERN, "none") for q in questions)
+
+
+def evaluate_crisis(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 10's crisis figures: the card first on acute messages, the numbers on concern ones."""
+    def outcome(text: str) -> tuple[bool, bool]:
+        reply = engine.handle(text, STAFF)
+        return reply.decision == CRISIS, reply.shows_numbers
+    return crisis_figures(outcome, rows)
+
+
+
 
 
 def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    answerable = crisis_total = crisis_hit = false_alarms = none_total = abstained = top1 = top3 = 0
+    answerable = crisis_total = crisis_hit = numbers_shown = false_alarms = none_total = abstained = top1 = top3 = 0
     rr = 0.0
     latencies: list[float] = []
     by_kind: dict[str, dict[str, int]] = {}
@@ -37,6 +57,7 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
             crisis_total += 1
             right = is_crisis
             crisis_hit += right
+            numbers_shown += reply.shows_numbers
         elif "NONE" in expect:
             none_total += 1
             right = not (got and got[0] in "RS")
@@ -67,6 +88,7 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
         "top3": ratio(top3, answerable),
         "mrr": ratio(rr, answerable),
         "crisis_recall": ratio(crisis_hit, crisis_total),
+        "crisis_numbers_shown": ratio(numbers_shown, crisis_total),
         "crisis_false_alarms": false_alarms,
         "abstain": ratio(abstained, none_total),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
@@ -74,3 +96,117 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
         "by_kind": {k: {"n": v["n"], "top1": ratio(v["top1"], v["n"])} for k, v in sorted(by_kind.items())},
         "misses": misses,
     }
+
+
+Outcome = tuple[bool, bool]  # (crisis card first, emergency numbers shown anywhere)
+
+
+def crisis_figures(assess: Callable[[str], Outcome], rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 10's figures for one labelled set; `assess(text)` says what a user would see."""
+    acute = [r for r in rows if r["label"] == ACUTE]
+    concern = [r for r in rows if r["label"] == CONCERN]
+    negatives = [r for r in rows if r["label"] != ACUTE]
+    outcome = {id(r): assess(r["text"]) for r in rows}
+    ratio = lambda a, b: round(a / b, 4) if b else 0.0
+    misses = [r["text"] for r in acute if not outcome[id(r)][0]]
+    return {
+        "n": len(rows),
+        "acute": len(acute), "concern": len(concern), "none": len(rows) - len(acute) - len(concern),
+        "acute_recall_card_first": ratio(len(acute) - len(misses), len(acute)),
+        "acute_numbers_shown": ratio(sum(outcome[id(r)][1] for r in acute), len(acute)),
+        "card_false_alarms": ratio(sum(outcome[id(r)][0] for r in negatives), len(negatives)),
+        "concern_numbers_shown": ratio(sum(outcome[id(r)][1] for r in concern), len(concern)),
+        "none_numbers_shown": ratio(sum(outcome[id(r)][1] for r in rows if r["label"] == "none"),
+                                    len(rows) - len(acute) - len(concern)),
+        "acute_misses": misses,
+        "false_alarms": [r["text"] for r in negatives if outcome[id(r)][0]],
+        "concern_without_numbers": [r["text"] for r in concern if not outcome[id(r)][1]],
+    }
+
+
+def set_kind(rows: Sequence[dict[str, Any]]) -> str:
+    """Which blind set a file holds, from its fields."""
+    first = rows[0] if rows else {}
+    if is_crisis_set(rows):
+        return "crisis"
+    if "numbers" in first or "sections" in first:
+        return "lookups"
+    if first.get("kind") in ("near", "far"):
+        return "offtopic"
+    if "also" in first:
+        return "stories"
+    return "short"
+
+
+def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Issue 11's figures on one blind set (short questions, stories, off-topic or lookups)."""
+    kind = set_kind(rows)
+    if kind == "crisis":
+        return evaluate_crisis(engine, rows)
+    audience_of = lambda row: RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else STAFF
+    first = top3 = offered_first = offered = wrong = unanswered = useful = lookups_right = 0
+    latencies: list[float] = []
+    misses: list[dict[str, Any]] = []
+    for row in rows:
+        started = time.perf_counter()
+        reply = engine.handle(row["text"], audience_of(row))
+        latencies.append((time.perf_counter() - started) * 1000)
+        answered = reply.entry_id if reply.answered else None
+        buttons = [a.action.split(":")[1] for a in reply.followups if a.action.startswith("show:")]
+        if kind == "lookups":
+            want = [f"R{n}" for n in row.get("numbers") or ()] + [f"S{s}" for s in row.get("sections") or ()]
+            got = _looked_up(reply)
+            right = bool(want) and set(want) <= got
+            lookups_right += right
+            if not right:
+                misses.append({"text": row["text"], "want": want, "got": sorted(got)})
+            continue
+        if kind == "offtopic":
+            took = answered is not None and answered[0] in "RSP" or (answered or "").startswith("T-")
+            unanswered += not took
+            useful += bool(reply.followups) or any(p.kind == "source" or "http" in p.text for p in reply.parts)
+            if took:
+                misses.append({"text": row["text"], "got": answered})
+            continue
+        right_ids = {row["label"], *(row.get("also") or ())}
+        ranked = [answered] if answered else []
+        ranked += [b for b in buttons if b not in ranked]
+        ranked += [h.id for h in reply.hits if h.id not in ranked]
+        is_first = answered in right_ids
+        first += is_first
+        top3 += any(r in right_ids for r in ranked[:3])
+        offered_first += is_first or (not answered and bool(buttons) and buttons[0] in right_ids)
+        offered += is_first or any(b in right_ids for b in buttons)
+        wrong += answered is not None and not is_first
+        if not is_first:
+            misses.append({"text": row["text"][:160], "want": row["label"], "got": answered or reply.decision,
+                           "buttons": buttons[:3], "hits": [(h.id, round(h.score, 3)) for h in reply.hits[:3]]})
+    n = len(rows)
+    ratio = lambda a, b: round(a / b, 4) if b else 0.0
+    report: dict[str, Any] = {"kind": kind, "n": n}
+    if kind == "lookups":
+        report["lookups_right"] = ratio(lookups_right, n)
+    elif kind == "offtopic":
+        report |= {"not_answered": ratio(unanswered, n), "useful_next_step": ratio(useful, n)}
+    else:
+        report |= {"answered_right_first": ratio(first, n), "right_in_top3": ratio(top3, n),
+                   "right_first_or_first_button": ratio(offered_first, n), "right_among_buttons": ratio(offered, n),
+                   "confident_wrong": ratio(wrong, n)}
+    report |= {"p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+               "p99_ms": round(percentile(latencies, 0.99), 2) if latencies else 0.0, "misses": misses}
+    return report
+
+
+def _looked_up(reply: Any) -> set[str]:
+    """Entry ids a lookup reply shows: the entry itself, or each one when several were asked."""
+    found = {reply.entry_id} if reply.entry_id else set()
+    for part in reply.parts:
+        if part.kind == "heading":
+            head = part.text.split(":")[0]
+            if head.startswith("Anbefaling "):
+                found.add("R" + head.removeprefix("Anbefaling ").strip())
+            elif head.startswith("Roller og ansvar "):
+                found.add("S" + head.removeprefix("Roller og ansvar ").strip())
+            elif head[:1].isdigit():
+                found.add("S" + head.split()[0])
+    return found

@@ -30,6 +30,7 @@ class Conversation:
     fallback: str
     out_of_scope: str
     out_of_scope_cues: re.Pattern[str] = re.compile(r"(?!)")
+    question_cues: re.Pattern[str] = re.compile(r"\?")
 
     @classmethod
     def load(cls, path: Path) -> "Conversation":
@@ -49,6 +50,7 @@ class Conversation:
             fallback=data["fallback"]["reply"].strip(),
             out_of_scope=data["fallback"]["out_of_scope"].strip(),
             out_of_scope_cues=any_of(data.get("out_of_scope") or ()),
+            question_cues=any_of(data.get("question") or (r"\?",)),
         )
 
     def intent(self, folded: str) -> Intent | None:
@@ -59,6 +61,10 @@ class Conversation:
 
     def outside_scope(self, folded: str) -> bool:
         return self.out_of_scope_cues.search(folded) is not None
+
+    def asks(self, text: str) -> bool:
+        """True when some sentence of the (lower-cased) message asks something."""
+        return self.question_cues.search(text) is not None
 
     def audience_cue(self, folded: str) -> str | None:
         if self.staff_cues.search(folded):

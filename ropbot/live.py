@@ -15,6 +15,7 @@ from typing import Any, Callable, Hashable, TypeVar
 
 from .crisis import CrisisRules
 from .intents import Conversation
+from .lookup import Lookup
 from .loader import LoadResult, load_corpus, load_files
 from .matcher import Matcher
 from .model import Corpus
@@ -33,6 +34,7 @@ class Knowledge:
     lexicon: Lexicon
     crisis: CrisisRules
     conversation: Conversation
+    lookup: Lookup
     normalizer: Normalizer
     matcher: Matcher
     glossary_names: dict[str, str]  # normalised term or alias -> glossary id
@@ -58,6 +60,7 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     lexicon = Lexicon.load(intents_dir / "lexicon.yaml")
     crisis = CrisisRules.load(intents_dir / "crisis.yaml")
     conversation = Conversation.load(intents_dir / "conversation.yaml")
+    lookup = Lookup.load(intents_dir / "lookup.yaml")
     texts = []
     for entry in corpus.entries():
         texts.extend((entry.title, entry.text, entry.plain, *entry.examples, *entry.keywords))
@@ -67,7 +70,7 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     matcher = Matcher(corpus, normalizer)
     names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
              for name in (term.term, *term.aliases)}
-    return Knowledge(corpus, lexicon, crisis, conversation, normalizer, matcher, names, time.time(),
+    return Knowledge(corpus, lexicon, crisis, conversation, lookup, normalizer, matcher, names, time.time(),
                      time.perf_counter() - started)
 
 

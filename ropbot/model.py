@@ -5,6 +5,8 @@ loaded corpus can be shared across threads and swapped atomically.
 """
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -157,6 +159,10 @@ class Corpus:
 
     def section(self, number: str | None) -> Section | None:
         return self._sections.get(number) if number else None
+
+    @functools.cached_property
+    def section_numbers(self) -> frozenset[str]:
+        return frozenset(self._sections)
 
     def chapter(self, number: str | None) -> Chapter | None:
         for chapter in self.chapters:

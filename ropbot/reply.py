@@ -21,7 +21,8 @@ ANSWERS = (ANSWER, NUMBER, GLOSSARY)
 
 @dataclass(frozen=True)
 class Part:
-    """One block of a reply. kind: alert, heading, meta, body, bullet, source, credit, note."""
+    """One block of a reply. kind: alert, heading, meta, body, bullet, source, credit, note,
+    safety (the emergency numbers under an answer that names suicide, self-harm, overdose or violence)."""
 
     kind: str
     text: str
@@ -48,6 +49,12 @@ class Reply:
     audience: str = "staff"
     view: str | None = None
     crisis: frozenset[str] = field(default_factory=frozenset)
+    urgency: str | None = None  # "acute" (crisis card first) or "concern" (numbers under the answer)
+    answer: "Reply | None" = None  # on an acute card: the answer to what the message also asked
+
+    @property
+    def shows_numbers(self) -> bool:
+        return self.urgency is not None
 
     @property
     def answered(self) -> bool:
@@ -61,10 +68,12 @@ class Reply:
                 lines.append(f"  • {part.text}")
             elif part.kind == "source":
                 lines.append(f"{part.text}: {part.url}" if part.url else part.text)
-            elif part.kind == "alert":
+            elif part.kind in ("alert", "safety"):
                 lines.append(f"!! {part.text}")
             else:
                 lines.append(part.text)
         if self.followups:
             lines.append("Se også: " + " | ".join(a.label for a in self.followups))
+        if self.answer is not None:
+            lines.extend(("", self.answer.text()))
         return "\n".join(lines)

@@ -92,9 +92,9 @@ def test_did_you_mean_reply_has_choices(engine: Engine, live):
     ("jeg vil ikke leve lenger", "suicide"),
     ("eg orkar ikkje meir, har bestemt meg for å ta livet mitt", "suicide"),
     ("kameraten min har tatt en overdose og puster ikke", "overdose"),
-    ("hun ligger bevisstløs på gulvet", "unconscious"),
+    ("hun ligger bevisstløs på gulvet", "danger"),
     ("han truer oss med kniv nå", "violence"),
-    ("faren min slår meg når han er full", "violence"),
+    ("faren min slår meg nå", "violence"),
 ])
 def test_crisis_comes_first(engine: Engine, message: str, kind: str):
     reply = engine.handle(message)

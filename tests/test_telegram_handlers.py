@@ -499,6 +499,26 @@ def test_crisis_gives_113_first(play) -> None:
     assert not any(b["text"] == "👍" for b in buttons(params))
 
 
+def test_crisis_card_goes_first_on_its_own_and_the_answer_follows(play) -> None:
+    async def scenario(bot: Bot) -> None:
+        await bot.text("han har tatt en overdose og puster ikke. hva sier retningslinjen om nalokson?")
+
+    card, *rest = play(scenario).request.sent()
+    visible = check_html(card["text"])
+    assert "113" in visible.split("\n", 3)[1] or "113" in visible.split("\n", 3)[2]
+    assert not buttons(card)  # nothing that could hide the numbers
+    for params in rest:
+        assert "Er noen i fare" not in check_html(params["text"])
+
+
+def test_a_concern_message_gets_the_numbers_under_the_answer(play) -> None:
+    async def scenario(bot: Bot) -> None:
+        await bot.text("hvordan vurderer vi selvmordsrisiko hos rop-pasienter?")
+
+    *_, last = play(scenario).request.sent()
+    assert "116 123" in check_html(last["text"]) and "113" in check_html(last["text"])
+
+
 def test_user_html_is_escaped(play) -> None:
     async def scenario(bot: Bot) -> None:
         await bot.text(f"<b>{R69_QUESTION}</b>")
@@ -772,7 +792,7 @@ def test_inline_mode_returns_up_to_ten_answers(play) -> None:
 
 def test_error_handler_logs_apologises_and_keeps_running(play, monkeypatch: pytest.MonkeyPatch,
                                                          caplog: pytest.LogCaptureFixture) -> None:
-    real = views.answer
+    real = views.ask
     calls = {"n": 0}
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -781,7 +801,7 @@ def test_error_handler_logs_apologises_and_keeps_running(play, monkeypatch: pyte
             raise RuntimeError("boom")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(views, "answer", flaky)
+    monkeypatch.setattr(views, "ask", flaky)
 
     async def scenario(bot: Bot) -> None:
         await bot.text(R69_QUESTION)

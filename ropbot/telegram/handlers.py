@@ -19,6 +19,7 @@ from telegram.ext import ContextTypes, filters
 
 from ..config import Settings
 from ..engine import Engine
+from ..crisis import ACUTE
 from ..intents import RELATIVE, STAFF
 from ..live import LiveKnowledge
 from . import texts, views
@@ -224,11 +225,16 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         text = strip_mention(message, context.bot.username)
     d = deps(context)
     audience = audience_of(context)
-    result = views.answer(d.engine, d.recorder, _user_id(update), audience, text)
+    asked, latency_ms = views.ask(d.engine, audience, text)
+    acute = asked.urgency == ACUTE
+    if acute:  # the card goes out first, on its own and with no buttons, before the store is touched
+        await reply(update, context, views.crisis_card(asked))
+    result = views.recorded(d.recorder, _user_id(update), audience, text, asked, latency_ms, card_sent=acute)
     set_audience(context, result.reply.audience)
     if result.query_id is not None and result.reply.audience == audience:
         context.skip_touch = True  # recording the question already noted the user as active
-    await reply(update, context, result.screen)
+    if result.screen is not None:
+        await reply(update, context, result.screen)
 
 
 def strip_mention(message: Message, username: str | None) -> str:

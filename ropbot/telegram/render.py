@@ -67,6 +67,7 @@ _WRAP = {
     "bullet": ("• ", ""),
     "credit": ("<i>", "</i>"),
     "note": ("<i>", "</i>"),
+    "safety": ("☎️ <b>", "</b>"),
 }
 _SAFE_URL = re.compile(r"^(https?|tg)://", re.IGNORECASE)
 
@@ -266,6 +267,10 @@ def keyboard(rows: Sequence[Sequence[InlineKeyboardButton]]) -> InlineKeyboardMa
 
 def reply_screen(reply: Reply, *, feedback: bool = False, query_id: int | None = None,
                  extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen:
+    if reply.answer is not None:
+        # The crisis card stands alone in its own message(s); the answer and its buttons follow.
+        below = reply_screen(reply.answer, feedback=feedback, query_id=query_id, extra_rows=extra_rows)
+        return Screen(reply_chunks(reply) + below.chunks, below.keyboard)
     if not extra_rows and not query_id:
         return Screen(reply_chunks(reply), _markup(reply.followups, reply.decision == DID_YOU_MEAN, feedback))
     rows = reply_rows(reply)

@@ -30,7 +30,7 @@ from . import callbacks as cb
 from . import services as svc
 from . import texts
 from .hooks import SafeRecorder
-from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_screen,
+from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_chunks, reply_screen,
                      rows_with_op, rows_without_op)
 
 log = logging.getLogger(__name__)
@@ -70,19 +70,38 @@ def _screen(parts: Sequence[Part], rows: Sequence[Sequence[InlineKeyboardButton]
 @dataclass(frozen=True)
 class Answer:
     reply: Reply
-    screen: Screen
+    screen: Screen | None
     query_id: int | None
     latency_ms: float
 
 
 def answer(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str, text: str) -> Answer:
     """A typed question: engine, then record it (so 👍/👎 can refer to it), then render."""
+    reply, latency_ms = ask(engine, audience, text)
+    return recorded(recorder, user_id, audience, text, reply, latency_ms)
+
+
+def ask(engine: Engine, audience: str, text: str) -> tuple[Reply, float]:
     started = time.perf_counter()
     reply = engine.handle(text, audience)
-    latency_ms = (time.perf_counter() - started) * 1000
+    return reply, (time.perf_counter() - started) * 1000
+
+
+def recorded(recorder: SafeRecorder, user_id: int | None, audience: str, text: str, reply: Reply,
+             latency_ms: float, card_sent: bool = False) -> Answer:
+    """Record the question, then render. When the crisis card has already been sent on its own,
+    the screen holds only the answer under it (None when the message asked nothing)."""
     query_id = recorder.record_query(user_id, audience, text, reply, latency_ms) if user_id else None
-    feedback = reply.decision in FEEDBACK_DECISIONS
-    return Answer(reply, reply_screen(reply, feedback=feedback, query_id=query_id), query_id, latency_ms)
+    shown = reply.answer if card_sent else reply
+    if shown is None:
+        return Answer(reply, None, query_id, latency_ms)
+    feedback = (shown.answer or shown).decision in FEEDBACK_DECISIONS
+    return Answer(reply, reply_screen(shown, feedback=feedback, query_id=query_id), query_id, latency_ms)
+
+
+def crisis_card(reply: Reply) -> Screen:
+    """The crisis card alone, with no buttons that could hide it; sent before anything slow."""
+    return Screen(reply_chunks(replace(reply, answer=None)))
 
 
 def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str,

@@ -1,0 +1,143 @@
+"""Number and section lookups, as people type them: «anbef. 12», «rec 31», «A13», «nr 9, 10 og 11»,
+«den tolvte anbefalingen», «kapittel 7.8.1», «punkt 8.1». Language data: intents/lookup.yaml.
+
+Why a small tokenizer instead of one regular expression: several numbers in one message,
+misspelt keywords and number words all need the same walk over the words, and a pattern that
+covers them all could not be read or extended by an admin.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from rapidfuzz.distance import Levenshtein
+
+from .yamlio import load_file
+
+_TOKEN = re.compile(r"\b[a-z]\d{1,3}\b|\d+(?:\.\d+)+\.?|\d+\.?|[a-zæøå]+\.?|[#&,+–-]")
+_SECTION = re.compile(r"^\d+(?:\.\d+)+$")
+MAX_NUMBERS = 10  # a list longer than this is not a lookup someone typed on purpose
+
+
+@dataclass(frozen=True)
+class Found:
+    numbers: tuple[int, ...] = ()
+    sections: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.sections)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    recommendation_words: frozenset[str]
+    fuzzy_word: str
+    prefixes: frozenset[str]
+    section_words: frozenset[str]
+    joiners: frozenset[str]
+    ranges: frozenset[str]
+    number_words: Mapping[str, int]
+    tens: Mapping[str, int]
+
+    @classmethod
+    def load(cls, path: Path) -> "Lookup":
+        data = load_file(path, f"intents/{path.name}")
+        words = lambda key: frozenset(str(w).lower() for w in data.get(key) or ())
+        return cls(words("recommendation"), str(data["fuzzy_word"]).lower(), words("prefixes"),
+                   words("section"), words("joiners"), words("ranges"),
+                   {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
+                   {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()})
+
+    def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
+             whole: bool = True) -> Found:
+        """Numbers and sections a message asks for. `whole`: the message may be only a number («69»)."""
+        tokens = [t.rstrip(".") if not _SECTION.match(t.rstrip(".")) else t.rstrip(".")
+                  for t in _TOKEN.findall(text.lower())]
+        tokens = [t for t in tokens if t]
+        numbers: list[int] = []
+        sections: list[str] = []
+        if whole and len(tokens) == 1 and tokens[0].isdigit():
+            return Found((int(tokens[0]),))
+        i = 0
+        while i < len(tokens):
+            tok = tokens[i]
+            if _SECTION.match(tok):
+                announced = i > 0 and tokens[i - 1] in self.section_words
+                if tok in known_sections or announced:
+                    sections.append(tok)
+                    i += 1
+                    i = self._more_sections(tokens, i, sections, known_sections)
+                    continue
+            prefixed = self._prefixed(tok)
+            if prefixed is not None:
+                numbers.append(prefixed)
+            elif self._is_keyword(tok) or tok == "#":
+                i = self._numbers_after(tokens, i + 1, numbers)
+                continue
+            elif self._number(tok) is not None and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
+                    and tokens[i + 1] not in ("nr", "no", "nummer") and not tok.isdigit():
+                numbers.append(self._number(tok))  # «den tolvte anbefalingen»
+            elif tok.isdigit() and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
+                    and text.lower().find(tok + ".") >= 0:
+                numbers.append(int(tok))  # «den 12. anbefalingen»
+            i += 1
+        return Found(tuple(dict.fromkeys(numbers))[:MAX_NUMBERS], tuple(dict.fromkeys(sections))[:MAX_NUMBERS])
+
+    def _more_sections(self, tokens: list[str], i: int, sections: list[str], known: frozenset[str] | set[str]) -> int:
+        while i + 1 < len(tokens) and tokens[i] in self.joiners and _SECTION.match(tokens[i + 1]):
+            sections.append(tokens[i + 1])
+            i += 2
+        return i
+
+    def _numbers_after(self, tokens: list[str], i: int, numbers: list[int]) -> int:
+        while i < len(tokens) and (tokens[i] in ("nr", "no", "nummer", "#") or tokens[i] in self.recommendation_words):
+            i += 1
+        if i >= len(tokens):
+            return i
+        first = self._number(tokens[i])
+        if first is None:
+            return i
+        numbers.append(first)
+        i += 1
+        while i + 1 < len(tokens):
+            sep, nxt = tokens[i], self._number(tokens[i + 1])
+            if nxt is None or not (sep in self.joiners or sep in self.ranges):
+                break
+            if sep in self.ranges and numbers[-1] < nxt <= numbers[-1] + MAX_NUMBERS:
+                numbers.extend(range(numbers[-1] + 1, nxt + 1))
+            else:
+                numbers.append(nxt)
+            i += 2
+        return i
+
+    def _is_keyword(self, tok: str) -> bool:
+        if tok in self.recommendation_words:
+            return True
+        word = self.fuzzy_word
+        if len(tok) < len(word) - 2 or tok[:3] != word[:3]:
+            return False
+        # Two typos against the word or one of its inflections («anbefallingen», «anbefaing»).
+        return any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2
+                   for form in self.recommendation_words if form.startswith(word[:3]) and len(form) >= len(word))
+
+    def _prefixed(self, tok: str) -> int | None:
+        if len(tok) >= 2 and tok[0] in self.prefixes and tok[1:].isdigit() and len(tok) <= 3:
+            return int(tok[1:])
+        return None
+
+    def _number(self, tok: str) -> int | None:
+        if tok.isdigit():
+            return int(tok) if len(tok) <= 6 else None
+        if tok in self.number_words:
+            return self.number_words[tok]
+        for word, tens in self.tens.items():
+            if tok.startswith(word):
+                rest = tok[len(word):]
+                if not rest:
+                    return tens
+                unit = self.number_words.get(rest)
+                if unit is not None and 0 < unit < 10:
+                    return tens + unit
+        return None

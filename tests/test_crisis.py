@@ -1,0 +1,161 @@
+"""Crisis safety (issue 10): tiers decided in the engine, fail-safe numbers, blind-set floors.
+
+The blind sets in tests/data/blind/ were written by people who never saw intents/crisis.yaml,
+the code or these tests. The locked half is scored here only to hold the floor reached when it
+was scored once, at the end of the work; nothing is tuned on it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ropbot import reply as R
+from ropbot.crisis import ACUTE, CONCERN, CrisisRules, fold
+from ropbot.engine import Engine
+from ropbot.evaluate import evaluate_crisis, load_questions
+
+DATA = Path(__file__).resolve().parent / "data" / "blind"
+NUMBERS = ("113", "116 117", "116 123")
+
+
+@pytest.fixture(scope="module")
+def rules(engine: Engine) -> CrisisRules:
+    return engine.knowledge.crisis
+
+
+def card_first(reply: R.Reply) -> bool:
+    """The card, and an emergency number within its first three lines (112 leads for violence)."""
+    head = "\n".join(reply.text().split("\n")[:3])
+    return reply.decision == R.CRISIS and ("113" in head or "112" in head)
+
+
+def test_fold_makes_spellings_without_norwegian_letters_meet():
+    assert fold("Våkner") == fold("vaakner") == fold("vakner")
+    assert fold("Kjæresten") == fold("kjaeresten")
+
+
+@pytest.mark.parametrize("message", [
+    "kona mi sier hun skal henge seg når jeg drar på jobb",
+    "mamma vaakner ikke og pusten er rar",
+    "kompisen er bevisstlaus og pustar ikkje",
+    "pasienten sier han skal stikke kniven i naboen nå",
+    "har samlet alle pillene mine og skal ta dem i kveld",
+])
+def test_acute_messages_get_the_card_first(engine: Engine, message: str):
+    reply = engine.handle(message)
+    assert reply.urgency == ACUTE and card_first(reply), reply.text()
+
+
+@pytest.mark.parametrize("message", [
+    "han tok en overdose i sommer, hvordan kan jeg støtte ham nå?",
+    "hvordan vurderer vi selvmordsrisiko hos rop-pasienter?",
+    "broren min har prøvd å ta sitt eget liv for to år siden",
+    "hvordan læres pårørende opp i bruk av nalokson?",
+])
+def test_named_but_not_acute_keeps_the_numbers_under_the_answer(engine: Engine, message: str):
+    reply = engine.handle(message)
+    assert reply.decision != R.CRISIS
+    assert reply.urgency == CONCERN
+    last = reply.parts[-1]
+    assert last.kind == "safety" and all(n in last.text for n in NUMBERS)
+
+
+@pytest.mark.parametrize("message", [
+    "jobben tar livet av meg for tiden",
+    "jeg dør av latter av den serien",
+    "hvem følger opp den somatiske helsa?",
+])
+def test_figures_of_speech_and_plain_questions_get_no_card(engine: Engine, message: str):
+    assert engine.handle(message).decision != R.CRISIS
+
+
+def test_a_professional_frame_never_silences_the_numbers(engine: Engine):
+    """Whatever staff words come with it, a message that names the danger shows the numbers."""
+    for frame in ("", "jeg er sykepleier på DPS. ", "vi kartlegger risiko hos pasientene. ",
+                  "hva sier retningslinjen? "):
+        for danger in ("pasienten sier han skal ta livet sitt i kveld",
+                       "brukeren har tatt en overdose og puster ikke"):
+            reply = engine.handle(frame + danger)
+            assert reply.shows_numbers, frame + danger
+
+
+def test_a_question_asked_with_a_crisis_is_answered_below_the_card(engine: Engine):
+    reply = engine.handle("han har tatt en overdose og puster ikke. hva sier retningslinjen om nalokson?")
+    assert reply.decision == R.CRISIS
+    text = reply.text()
+    assert text.index("113") < len(text) // 2
+
+
+def test_a_crisis_statement_alone_gets_no_answer_attached(engine: Engine):
+    reply = engine.handle("jeg vil ta mitt eget liv")
+    assert reply.decision == R.CRISIS and reply.answer is None
+
+
+def test_emoji_only_crisis_is_not_treated_as_empty(engine: Engine):
+    assert engine.handle("🔪🔪 han truer meg med kniv nå 😭").decision == R.CRISIS
+
+
+def test_every_concept_alone_gives_at_least_concern(rules: CrisisRules):
+    for word in ("selvmord", "selvskading", "overdose", "vold"):
+        assert rules.assess(f"hva vet vi om {word}").level in (ACUTE, CONCERN), word
+
+
+def test_one_typo_still_finds_the_concept(rules: CrisisRules):
+    assert "suicide" in rules.assess("tenker på selvmoord").kinds
+    assert "danger" in rules.assess("han er bevistløs").kinds
+
+
+def test_work_per_message_is_bounded(rules: CrisisRules):
+    import time
+
+    text = "jeg vil ikke leve " * 5000
+    started = time.perf_counter()
+    rules.assess(text)
+    assert time.perf_counter() - started < 0.5
+
+
+# --- blind sets ---------------------------------------------------------------------------
+
+
+def test_blind_sets_are_split_and_disjoint():
+    tuning = load_questions(DATA / "crisis-tuning.yaml")
+    locked = load_questions(DATA / "crisis-locked.yaml")
+    assert len(tuning) >= 300 and len(locked) >= 300
+    assert not {q["text"] for q in tuning} & {q["text"] for q in locked}
+    for part in (tuning, locked):
+        assert sum(q["label"] == ACUTE for q in part) >= 150
+
+
+def test_no_blind_message_is_a_rule_in_the_lexicon():
+    """The lexicon holds concepts, not copies of test messages."""
+    lexicon = (Path(__file__).resolve().parent.parent / "intents" / "crisis.yaml").read_text(encoding="utf-8")
+    terms = {fold(line.strip()[2:]) for line in lexicon.splitlines() if line.strip().startswith("- ")}
+    for path in ("crisis-tuning.yaml", "crisis-locked.yaml"):
+        for q in load_questions(DATA / path):
+            assert fold(q["text"]) not in terms
+
+
+@pytest.mark.parametrize("name, floors", [
+    # name: (acute recall with card first, acute numbers shown, card false alarms at most, concern numbers)
+    ("crisis-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
+])
+def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
+    report = evaluate_crisis(engine, load_questions(DATA / name))
+    recall, numbers, alarms, concern = floors
+    assert report["acute_recall_card_first"] >= recall, report["acute_misses"]
+    assert report["acute_numbers_shown"] >= numbers
+    assert report["card_false_alarms"] <= alarms, report["false_alarms"]
+    assert report["concern_numbers_shown"] >= concern, report["concern_without_numbers"]
+
+
+def test_every_number_on_the_card_has_a_source():
+    import re
+
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).resolve().parent.parent / "intents" / "crisis.yaml").read_text("utf-8"))
+    shown = " ".join([*data["reply"]["lines"], data["reply"]["concern"], data["reply"]["violence_first"]])
+    numbers = set(re.findall(r"\b(?:\d{3}(?: \d{3})?|\d\d(?: \d\d){3})\b", shown))
+    sourced = {s["number"] for s in data["sources"] if s.get("url", "").startswith("https://")}
+    assert numbers <= sourced, numbers - sourced
