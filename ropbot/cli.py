@@ -127,6 +127,16 @@ def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
+    from .live import LiveKnowledge
+    from .rank_train import train
+
+    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+    report = train(live.current, [Path(f) for f in args.sets], settings.intents_dir / "ranker.json")
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
@@ -185,6 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sets", nargs="*", default=[str(DATA / "crisis-tuning.yaml"), str(DATA / "crisis-extra.yaml")],
                    help="labelled crisis sets to fit on (default: the tuning half and the extra set)")
     p.set_defaults(func=cmd_crisis_train)
+
+    p = sub.add_parser("rank-train", help="fit the ranker and its decision levels (needs '.[train]')")
+    p.add_argument("sets", nargs="*", default=[str(DATA / f"{name}-tuning.yaml") for name in ("short", "stories", "offtopic")],
+                   help="blind sets to fit on (default: the tuning halves)")
+    p.set_defaults(func=cmd_rank_train)
 
     p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")
     p.add_argument("--json", action="store_true")

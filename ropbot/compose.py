@@ -4,9 +4,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
-from .intents import RELATIVE
+from .intents import RELATIVE, Conversation
 from .matcher import Hit
 from .model import Corpus, Entry, Recommendation, Role, Term, Topic
+from .offtopic import Theme
 from .reply import (ANSWER, ANSWERS, BROWSE, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Action, Part,
                     Reply)
 
@@ -184,21 +185,48 @@ def several(replies: list[Reply], audience: str) -> Reply:
     return Reply(NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
 
 
-def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str) -> Reply:
+def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: str = "Kanskje et av disse?") -> Reply:
     options = [corpus.get(h.id) for h in hits[:3]]
-    parts = [Part("body", "Jeg er ikke helt sikker på hva du mener. Mente du en av disse?")]
+    parts = [Part("body", intro)]
     parts.extend(Part("bullet", f"{label(o)}: {o.term if isinstance(o, Term) else o.title}") for o in options if o)
     actions = tuple(Action(short_label(o), f"show:{o.id}") for o in options if o)
     return Reply(DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
-def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...]) -> Reply:
+def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...],
+             heading: str = "Eksempler på spørsmål:") -> Reply:
     parts = [Part("body", text)]
     if examples:
-        parts.append(Part("body", "Eksempler på spørsmål:"))
+        parts.append(Part("body", heading))
         parts.extend(Part("bullet", e) for e in examples[:3])
     actions = (Action("Bla i kapitlene", "chapters"), Action("Roller og ansvar", "roles"))
     return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
+
+
+def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: str) -> Reply:
+    """A need the guideline does not cover: say so, and link the services the note names."""
+    parts = [Part("body", theme.note)]
+    parts.extend(Part("source", s.name + (f" ({s.phone})" if s.phone else ""), s.url) for s in theme.services[:3])
+    actions = (Action("Bla i kapitlene", "chapters"),)
+    return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
+
+
+def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: str) -> Reply:
+    """No plausible entry. Relatives and patients get where relatives find help and someone to
+    talk to; staff get how to ask, with example questions of the entries nearest to what they typed."""
+    if audience == RELATIVE:
+        parts = [Part("body", talk.fallback_relative)]
+        if talk.helpline:
+            parts.append(Part("body", talk.helpline))
+        page = corpus.get(talk.relative_page)
+        actions = [Action(short_label(page), f"show:{page.id}")] if page is not None else []
+        actions.append(Action("Bla i kapitlene", "chapters"))
+        return Reply(FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
+    near = [corpus.get(h.id) for h in hits[:3]]
+    examples = [e.examples[0] for e in near if e is not None and getattr(e, "examples", ())]
+    reply = fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
+                     talk.examples_heading or "Eksempler på spørsmål:")
+    return reply
 
 
 def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: Reply | None = None) -> Reply:

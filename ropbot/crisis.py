@@ -37,8 +37,11 @@ PLAIN_WORDS = 12
 # A sentence elsewhere in the message that places the danger in the past, in fiction or in a
 # figure of speech keeps a plain sentence from deciding alone; a staff question does not.
 UNPLAIN = frozenset({"past", "frame", "denial", "figurative"})
-# Below this many words, a message that names no concept is never acute («takk» is not a farewell).
+# A message that names no concept is acute only on the model's word alone, so it must be surer:
+# at least this many words («takk» is not a farewell) and at least this probability («hva står i
+# 6.12» is a lookup, not someone standing on a bridge).
 UNNAMED_MIN_WORDS = 4
+UNNAMED_ACUTE_AT = 0.8
 # Cues that place a danger outside the here and now (lowered to concern, never silenced).
 DEMOTERS = frozenset({"past", "frame", "professional", "support", "worry", "denial", "figurative"})
 PAIR_CUES = ("intent", "now", "past", "professional", "frame", "negation", "self", "other", "support", "worry",
@@ -399,7 +402,7 @@ class CrisisRules:
             return Assessment(ACUTE, kinds, 1.0)
         feats = features(signals, pairs) | shape(text, len(folded))
         p = self.model.probability_of(folded, feats)
-        if p >= self.model.acute_at and (kinds or len(folded) >= UNNAMED_MIN_WORDS):
+        if p >= self.model.acute_at and (kinds or (len(folded) >= UNNAMED_MIN_WORDS and p >= UNNAMED_ACUTE_AT)):
             return Assessment(ACUTE, kinds or frozenset({"danger"}), p)
         if kinds or (self.topic.weights and self.topic.probability_of(folded, feats) >= self.topic.acute_at):
             return Assessment(CONCERN, kinds or frozenset({"danger"}), p)

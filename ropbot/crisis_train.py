@@ -31,7 +31,7 @@ BONUS_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 MAX_FALSE_ALARMS = 0.025
 # Everyday questions about the guideline: the card on at most this share; the numbers line on at
 # most that share of those that name no concept (naming suicide or violence rightly brings it).
-MAX_EVERYDAY_CARD = 0.002
+MAX_EVERYDAY_CARD = 0.005
 MAX_EVERYDAY_LINE = 0.03
 
 

@@ -7,13 +7,13 @@ audience to use from now on (a relative's cue switches it and it sticks).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from . import compose
 from .crisis import ACUTE, CONCERN
 from .intents import RELATIVE, STAFF
 from .live import Knowledge, LiveKnowledge
-from .matcher import Hit
+from .matcher import Hit, Ranker
 from .model import Corpus, Entry, Term
 from .normalize import fold
 from .reply import ANSWER, AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
@@ -27,8 +27,8 @@ SUGGEST_AT = 0.25
 # A message that looks like a practical question outside the guideline (doses, prices,
 # opening hours …) is answered only when the match is very clear.
 OUT_OF_SCOPE_ANSWER_AT = 0.95
-# Two leaders whose ranking scores are this close are a coin toss: show both rather than pick one.
-TIE_BLEND = 0.03
+# Two leaders whose ranking log-odds are this close are a coin toss: show both rather than pick one.
+TIE_BLEND = 0.07
 # Topics are plain-language pages for relatives; staff get the recommendation or role
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.75
@@ -109,23 +109,35 @@ class Engine:
         return _by_number(self.live.current, number, audience)
 
     def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: str) -> Reply:
-        hits = tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
-                                    words=words))
+        hits = self.rank(k, text, words, audience)
+        levels = Levels.of(k.matcher.ranker)
         # A match clear enough to answer even out-of-scope questions needs no scope check
         # (the scan of the out-of-scope cues is the engine's slowest regular expression).
-        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus)
+        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus, levels)
         outside = False
+        theme = None
         if decision != "answer":
-            outside = k.conversation.outside_scope(folded)
+            theme = k.offtopic.theme(text.lower())
+            outside = theme is not None or k.conversation.outside_scope(folded)
             if not outside:
-                decision = decide(hits, ANSWER_AT, k.corpus)
+                decision = decide(hits, levels.answer_at, k.corpus, levels)
         if decision == "answer":
             entry = k.corpus.get(hits[0].id)
             return _entry_reply(k, entry, audience, hits=hits)
+        if theme is not None:
+            return compose.off_topic(theme, hits, audience)
         if decision == "did_you_mean" and not outside:
-            return compose.did_you_mean(k.corpus, hits, audience)
-        message = k.conversation.out_of_scope if outside else k.conversation.fallback
-        return compose.fallback(k.corpus, message, hits, audience, () if outside else k.conversation.help_examples)
+            return compose.did_you_mean(k.corpus, hits, audience, k.conversation.did_you_mean)
+        if outside:
+            return compose.fallback(k.corpus, k.conversation.out_of_scope, hits, audience, ())
+        return compose.unsure(k.corpus, k.conversation, hits, audience)
+
+    @staticmethod
+    def rank(k: Knowledge, text: str, words: list[str], audience: str) -> tuple[Hit, ...]:
+        """Ranked entries for a message; a story is also ranked on the sentences that ask."""
+        return tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
+                                    words=words, relative=audience == RELATIVE,
+                                    focus=k.conversation.focus(text)))
 
     def show(self, entry_id: str, audience: str = STAFF, view: str | None = None) -> Reply | None:
         k = self.live.current
@@ -183,12 +195,30 @@ def linked(corpus: Corpus | None, a: str, b: str) -> bool:
     return b in refs(first) or a in refs(second)
 
 
-def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None) -> str:
+@dataclass(frozen=True)
+class Levels:
+    """Where the engine answers, suggests or falls back: the fitted ranker's levels, chosen by
+    cross-validation on the blind tuning halves, or the hand-set ones when no ranker is fitted."""
+
+    answer_at: float = ANSWER_AT
+    suggest_at: float = SUGGEST_AT
+    margin: float = TIE_BLEND
+    # Hand-set levels let two leaders that point at each other answer despite a tie; fitted
+    # levels were chosen without that exception, so they do not use it.
+    linked_ties_answer: bool = True
+
+    @classmethod
+    def of(cls, ranker: Ranker | None) -> "Levels":
+        return cls(ranker.answer_at, ranker.suggest_at, ranker.margin, False) if ranker is not None else cls()
+
+
+def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None,
+           levels: Levels = Levels()) -> str:
     """answer, did_you_mean or fallback, from the calibrated confidence of the top hit."""
-    if not hits or hits[0].score < SUGGEST_AT:
+    if not hits or hits[0].score < levels.suggest_at:
         return "fallback"
-    tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < TIE_BLEND
-            and not linked(corpus, hits[0].id, hits[1].id))
+    tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < levels.margin
+            and not (levels.linked_ties_answer and linked(corpus, hits[0].id, hits[1].id)))
     if hits[0].score >= answer_at and not tied:
         return "answer"
     return "did_you_mean"

@@ -9,6 +9,7 @@ from typing import Iterable
 from .yamlio import load_file
 
 STAFF = "staff"
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 RELATIVE = "relative"
 
 
@@ -29,6 +30,11 @@ class Conversation:
     switch_staff: str
     fallback: str
     out_of_scope: str
+    examples_heading: str = ""
+    fallback_relative: str = ""
+    relative_page: str = ""
+    helpline: str = ""
+    did_you_mean: str = "Kanskje et av disse?"
     out_of_scope_cues: re.Pattern[str] = re.compile(r"(?!)")
     question_cues: re.Pattern[str] = re.compile(r"\?")
 
@@ -49,6 +55,11 @@ class Conversation:
             switch_staff=aud["switch_staff"].strip(),
             fallback=data["fallback"]["reply"].strip(),
             out_of_scope=data["fallback"]["out_of_scope"].strip(),
+            examples_heading=str(data["fallback"].get("examples_heading") or "").strip(),
+            fallback_relative=str(data["fallback"].get("relative") or data["fallback"]["reply"]).strip(),
+            relative_page=str(data["fallback"].get("relative_page") or ""),
+            helpline=str(data["fallback"].get("helpline") or "").strip(),
+            did_you_mean=str(data["fallback"].get("did_you_mean") or "Kanskje et av disse?").strip(),
             out_of_scope_cues=any_of(data.get("out_of_scope") or ()),
             question_cues=any_of(data.get("question") or (r"\?",)),
         )
@@ -61,6 +72,17 @@ class Conversation:
 
     def outside_scope(self, folded: str) -> bool:
         return self.out_of_scope_cues.search(folded) is not None
+
+    def focus(self, text: str) -> str | None:
+        """The sentences of a longer message that ask something (and its last sentence, where a
+        story's request usually stands); None for a message of one sentence."""
+        parts = [p.strip() for p in _SENTENCES.split(text) if p.strip()]
+        if len(parts) < 2:
+            return None
+        asking = [p for p in parts if self.asks(p.lower())]
+        if parts[-1] not in asking:
+            asking.append(parts[-1])
+        return " ".join(asking)
 
     def asks(self, text: str) -> bool:
         """True when some sentence of the (lower-cased) message asks something."""

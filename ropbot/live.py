@@ -6,6 +6,7 @@ that snapshot throughout, so a reload never shows them a half-swapped state.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -16,8 +17,9 @@ from typing import Any, Callable, Hashable, TypeVar
 from .crisis import CrisisRules
 from .intents import Conversation
 from .lookup import Lookup
+from .offtopic import OffTopic
 from .loader import LoadResult, load_corpus, load_files
-from .matcher import Matcher
+from .matcher import Matcher, Ranker
 from .model import Corpus
 from .normalize import Lexicon, Normalizer, vocabulary_of
 from .validate import Problem
@@ -35,6 +37,7 @@ class Knowledge:
     crisis: CrisisRules
     conversation: Conversation
     lookup: Lookup
+    offtopic: OffTopic
     normalizer: Normalizer
     matcher: Matcher
     glossary_names: dict[str, str]  # normalised term or alias -> glossary id
@@ -61,17 +64,23 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     crisis = CrisisRules.load(intents_dir / "crisis.yaml")
     conversation = Conversation.load(intents_dir / "conversation.yaml")
     lookup = Lookup.load(intents_dir / "lookup.yaml")
+    offtopic = OffTopic.load(intents_dir / "offtopic.yaml")
     texts = []
     for entry in corpus.entries():
         texts.extend((entry.title, entry.text, entry.plain, *entry.examples, *entry.keywords))
     for term in corpus.glossary:
         texts.extend((term.term, term.definition, *term.aliases))
     normalizer = Normalizer(lexicon, vocabulary_of(texts, lexicon))
-    matcher = Matcher(corpus, normalizer)
+    matcher = Matcher(corpus, normalizer, ranker=Ranker.from_data(_json(intents_dir / "ranker.json")))
     names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
              for name in (term.term, *term.aliases)}
-    return Knowledge(corpus, lexicon, crisis, conversation, lookup, normalizer, matcher, names, time.time(),
+    return Knowledge(corpus, lexicon, crisis, conversation, lookup, offtopic, normalizer, matcher, names, time.time(),
                      time.perf_counter() - started)
+
+
+def _json(path: Path) -> object:
+    """A fitted model written by a training command; absent means not fitted (not an error)."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 class LiveKnowledge:

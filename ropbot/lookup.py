@@ -129,7 +129,7 @@ class Lookup:
 
     def _number(self, tok: str) -> int | None:
         if tok.isdigit():
-            return int(tok) if len(tok) <= 6 else None
+            return int(tok[:40])  # any number is looked up; one that does not exist is told so
         if tok in self.number_words:
             return self.number_words[tok]
         for word, tens in self.tens.items():

@@ -10,6 +10,7 @@ user typed the entry explains.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from itertools import repeat
 from operator import itemgetter
@@ -17,14 +18,17 @@ from typing import Iterable, NamedTuple, Sequence
 
 from rapidfuzz import fuzz, process
 
-from .model import Corpus, Entry, Term, Topic
+from .model import Corpus, Entry, Role, Term, Topic
 from .normalize import Normalizer
+
+_WORD = re.compile(r"[0-9a-zæøåäöüé]+")
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 1.5, "examples": 1.0, "text": 1.0, "plain": 0.6,
                  "term": 3.0, "aliases": 2.0, "definition": 1.0}
 K1 = 1.2
 B = 0.6
-CANDIDATES = 12  # dev-set quality was the same for 10, 15 and 25 leaders
+CANDIDATES = 16  # the right entry is among the first 16 of BM25 for 95 % of blind short questions
+FOCUS_CANDIDATES = 4  # extra leaders from the question part of a long message
 MAX_POSTINGS = 1500
 # Ranking blend of the three signals. A grid search on the dev set found a flat optimum
 # around these values (top-1 moved by at most 1 question in 90 across neighbours); a
@@ -46,7 +50,8 @@ class Hit(NamedTuple):
     entry_score: float    # normalised BM25 over the whole entry
     fuzzy: float          # rapidfuzz similarity to the best example, 0..1
     coverage: float = 0.0  # idf-weighted share of the typed words this entry explains
-    blend: float = 0.0     # the ranking score the hits are sorted by
+    blend: float = 0.0     # the ranking score the hits are sorted by (the ranker's log-odds)
+    features: tuple[float, ...] = ()  # what the ranker saw (FEATURES), for training and reports
 
 
 class _BM25:
@@ -87,12 +92,42 @@ class _BM25:
         return out, best
 
 
+# What the ranker sees for each leader (see `Matcher._features`).
+FEATURES = ("entry", "entry_top", "fuzzy", "cover", "grams", "grams_top", "focus", "focus_top", "first",
+            "topic", "role", "relatives", "long")
+GRAMS = (3, 5)
+
+
+class Ranker(NamedTuple):
+    """A logistic model over FEATURES, fitted by `ropbot rank-train` on the tuning halves of the
+    blind question sets; `answer_at`, `suggest_at` and `margin` chosen by cross-validation."""
+
+    weights: tuple[float, ...]
+    bias: float
+    answer_at: float
+    suggest_at: float
+    margin: float
+
+    @classmethod
+    def from_data(cls, data: object) -> "Ranker | None":
+        if not isinstance(data, dict) or list(data.get("features") or ()) != list(FEATURES):
+            return None  # a model for other features is no model
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["answer_at"]),
+                   float(data["suggest_at"]), float(data["margin"]))
+
+
 class Matcher:
-    def __init__(self, corpus: Corpus, normalizer: Normalizer, entries: Iterable[Entry | Term] | None = None) -> None:
+    def __init__(self, corpus: Corpus, normalizer: Normalizer, entries: Iterable[Entry | Term] | None = None,
+                 ranker: Ranker | None = None) -> None:
         self.normalizer = normalizer
+        self.ranker = ranker
         items = list(entries) if entries is not None else _answerable(corpus)
         self.ids = [item.id for item in items]
         self.is_topic = [isinstance(item, Topic) for item in items]
+        self.is_role = [isinstance(item, Role) for item in items]
+        self.for_relatives = [bool(getattr(item, "relatives", False)) or isinstance(item, Topic) for item in items]
+        self.grams_of = _gram_index([" ".join((item.title, *getattr(item, "keywords", ()), *_examples(item)))
+                                     for item in items])
         docs: list[dict[str, float]] = []
         # Each example as its sorted stems, the form rapidfuzz compares with the query.
         self.examples_of: list[list[str]] = []
@@ -108,8 +143,10 @@ class Matcher:
             self.examples_of.append([" ".join(sorted(terms)) for terms in stems if terms])
         self.entries = _BM25(docs)
 
-    def rank(self, text: str, limit: int = 10, topic_factor: float = 1.0, words: list[str] | None = None) -> list[Hit]:
-        """Best entries first. `topic_factor` < 1 damps relatives' topic pages (for staff)."""
+    def rank(self, text: str, limit: int = 10, topic_factor: float = 1.0, words: list[str] | None = None,
+             relative: bool = False, focus: str | None = None) -> list[Hit]:
+        """Best entries first. `topic_factor` < 1 damps relatives' topic pages (for staff).
+        `focus`: the part of a long message that asks (its question sentences), ranked apart."""
         analysis = self.normalizer.analyze(text, words=words)
         query = analysis.terms
         if not query:
@@ -118,33 +155,73 @@ class Matcher:
         if not entry_raw:
             return []
         # Same order as heapq.nlargest (stable for ties), but sorting in C is faster at this size.
-        leaders = [i for i, _ in sorted(entry_raw.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]]
+        ordered = sorted(entry_raw.items(), key=itemgetter(1), reverse=True)
+        leaders = [i for i, _ in ordered[:CANDIDATES]]
+        if focus:
+            focus_raw, focus_best = self.entries.scores(self.normalizer.terms(focus))
+            for i, _ in sorted(focus_raw.items(), key=itemgetter(1), reverse=True)[:FOCUS_CANDIDATES]:
+                if i not in leaders:
+                    leaders.append(i)
+        else:
+            focus_raw, focus_best = entry_raw, entry_best
         qstring = " ".join(sorted(query))
         fuzzy = self._fuzzy(qstring, leaders)
+        grams = self._grams(_grams(text), leaders, self.grams_of)
         groups = self._group_weights(analysis.groups)
         total = sum(w for _, w in groups)
-        doc_terms, is_topic = self.doc_terms, self.is_topic
-        scored = []
+        doc_terms = self.doc_terms
+        top_e = ordered[0][1] or 1.0
+        top_focus = max((focus_raw.get(i, 0.0) for i in leaders), default=0.0) or 1.0
+        top_g = max(grams.values(), default=0.0) or 1.0
+        long = min(1.0, len(words if words is not None else text.split()) / 60)
+        rows = []
         for i in leaders:
-            e = entry_raw[i] / entry_best if entry_best else 0.0
-            f = fuzzy.get(i, 0.0)
+            raw = entry_raw.get(i, 0.0)
             doc = doc_terms[i]
             c = 0.0
             for stems, w in groups:  # a plain loop: this runs for every leader of every message
                 if not stems.isdisjoint(doc):
                     c += w
             c = c / total if total else 0.0
-            blend = W_ENTRY * e + W_FUZZ * f + W_COVER * c
-            if is_topic[i]:
-                blend *= topic_factor
-            scored.append((blend, i, e, f, c))
+            fr = focus_raw.get(i, 0.0)
+            x = (raw / entry_best if entry_best else 0.0, raw / top_e, fuzzy.get(i, 0.0), c,
+                 grams.get(i, 0.0), grams.get(i, 0.0) / top_g, fr / focus_best if focus_best else 0.0,
+                 fr / top_focus, 1.0 if i == ordered[0][0] else 0.0, float(self.is_topic[i]),
+                 float(self.is_role[i]), float(relative and self.for_relatives[i]), long)
+            rows.append((i, x))
+        scored = [(self._score(x, i, topic_factor), i, x) for i, x in rows]
         scored.sort(key=lambda t: -t[0])
         hits = []
-        for rank, (blend, i, e, f, c) in enumerate(scored[:limit]):
-            other = scored[1][0] if rank == 0 and len(scored) > 1 else (scored[0][0] if rank else 0.0)
-            logit = C_SCORE * blend + C_MARGIN * (blend - other) + C_COVER * c + C_BIAS
-            hits.append(Hit(self.ids[i], 1 / (1 + math.exp(-logit)), e, f, c, blend))
+        for logit, i, x in scored[:limit]:
+            hits.append(Hit(self.ids[i], 1 / (1 + math.exp(-max(-30.0, min(30.0, logit)))), x[0], x[2], x[3],
+                            logit, x))
         return hits
+
+    def _score(self, x: tuple[float, ...], i: int, topic_factor: float) -> float:
+        """The ranker's log-odds that entry i is the right answer; without a fitted ranker, the
+        hand-set blend of BM25, fuzzy and coverage that ropbot used before."""
+        if self.ranker is not None:  # it weighs topic pages and the audience itself
+            return self.ranker.bias + sum(w * v for w, v in zip(self.ranker.weights, x))
+        blend = W_ENTRY * x[0] + W_FUZZ * x[2] + W_COVER * x[3]
+        if self.is_topic[i]:
+            blend *= topic_factor
+        return C_SCORE * blend + C_COVER * x[3] + C_BIAS
+
+    @staticmethod
+    def _grams(found: set[str], leaders: list[int], index: list[tuple[dict[str, float], frozenset[str]]]) -> dict[int, float]:
+        """Cosine of the message's character n-grams with each leader's n-grams (title, keywords
+        and examples, or the whole entry): typos, compounds and dialect spellings still share
+        most of their n-grams."""
+        if not found:
+            return {}
+        scale = 1.0 / math.sqrt(len(found))
+        out = {}
+        for i in leaders:
+            weights, keys = index[i]
+            # The intersection of two sets runs in C over the smaller one; only shared n-grams
+            # reach Python.
+            out[i] = scale * sum(map(weights.__getitem__, found & keys))
+        return out
 
     def _fuzzy(self, qstring: str, leaders: list[int]) -> dict[int, float]:
         """Best rapidfuzz similarity of the query to each leader's example questions."""
@@ -180,3 +257,30 @@ def _examples(item: Entry | Term) -> tuple[str, ...]:
     if isinstance(item, Term):
         return (item.term, *item.aliases)
     return (item.title, *item.examples)
+
+
+def _grams(text: str) -> set[str]:
+    lo, hi = GRAMS
+    out: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        padded = f" {word} "
+        for n in range(lo, min(hi, len(padded)) + 1):
+            for k in range(len(padded) - n + 1):
+                out.add(padded[k:k + n])
+    return out
+
+
+def _gram_index(texts: Sequence[str]) -> list[tuple[dict[str, float], frozenset[str]]]:
+    """Per entry, its n-grams weighted by idf and scaled to unit length."""
+    sets = [_grams(t) for t in texts]
+    df: dict[str, int] = defaultdict(int)
+    for grams in sets:
+        for g in grams:
+            df[g] += 1
+    n = len(sets)
+    out = []
+    for grams in sets:
+        weights = {g: math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams}
+        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        out.append(({g: w / norm for g, w in weights.items()}, frozenset(weights)))
+    return out

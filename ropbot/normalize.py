@@ -18,6 +18,7 @@ from typing import Iterable
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from .wordlist import is_real
 from .yamlio import load_file
 
 _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòúç]+")
@@ -118,12 +119,16 @@ class Normalizer:
         return hit[0] if hit else None
 
     def _split(self, word: str) -> tuple[str, str] | None:
-        vocab = self.vocabulary
+        """A compound's head and tail, both content words («rus|behandling»); a part that is a
+        stop word is no part («venn|inne» is «venninne», a friend, not a friend inside)."""
+        vocab, stop = self.vocabulary, self.lexicon.stopwords
         for i in range(3, len(word) - 2):
             head, tail = word[:i], word[i:]
+            if tail in stop or len(tail) < 4:
+                continue
             if tail in vocab or self.stem(tail) in self._stem_vocab:
                 for h in (head, head[:-1] if head[-1] in "se" else None):
-                    if h and len(h) >= 3 and h in vocab:
+                    if h and len(h) >= 3 and h in vocab and h not in stop:
                         return h, tail
         return None
 
@@ -141,7 +146,7 @@ class Normalizer:
         its compound parts. Context (phrases, a word joined with the next) is added by `analyze`."""
         lex = self.lexicon
         known = word in self.vocabulary or word in lex.known or word in lex.generic
-        fixed = None if (known or not query) else self.correct(word)
+        fixed = None if (known or not query or is_real(word)) else self.correct(word)
         first: list[tuple[str, float]] = []
         if fixed:
             first.append((fixed, W_CORRECTED))

@@ -17,9 +17,13 @@ def test_dev_set_floor(engine):
         pytest.skip("shared/eval/dev.yaml is not beside the checkout")
     report = evaluate(engine, load_questions(DEV))
     assert report["crisis_recall"] == 1.0 and report["crisis_false_alarms"] == 0
-    assert report["top1"] >= 0.88, report["top1"]
+    # The engine answers only where the ranker's levels (chosen by cross-validation on the blind
+    # tuning halves) keep confident wrong answers under 3 %; below that it offers three buttons.
+    # So answered-first is lower on this tidy set than when its levels were fitted to it, and
+    # the right entry must be among the first three.
+    assert report["top1"] >= 0.6, report["top1"]
     assert report["top3"] >= 0.96, report["top3"]
-    assert report["mrr"] >= 0.94, report["mrr"]
+    assert report["mrr"] >= 0.93, report["mrr"]
     assert report["abstain"] >= 0.88, report["abstain"]
     assert report["by_kind"]["number"]["top1"] == 1.0
 

@@ -61,3 +61,15 @@ def test_typo_is_corrected_to_a_corpus_word(norm):
 @pytest.mark.parametrize("query", ["og", "er det", "og er det", "hva er det", "jeg lurer på", "🙂", ""])
 def test_stop_words_alone_give_no_terms(norm, query):
     assert norm.terms(query) == {}
+
+
+def test_real_words_are_not_corrected_and_common_words_not_split(normalizer=None):
+    """«kommunelege» is a real word outside the corpus; «venninne» is a friend, not venn + inne."""
+    from pathlib import Path
+
+    from ropbot.live import LiveKnowledge
+
+    root = Path(__file__).resolve().parent.parent
+    n = LiveKnowledge(root / "corpus", root / "intents").current.normalizer
+    assert "kommuneoverleg" not in n.terms("kommunelege")
+    assert not {"venn", "inn", "inne"} & set(n.terms("venninne"))

@@ -208,6 +208,7 @@ def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher
 
 def test_a_full_db_refuses_the_publish_before_the_disk_changes(publisher, store, corpus):
     before = read_files(corpus)
+    store.db.execute("VACUUM")  # no free pages left to reuse: the database is really full
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(PublishError) as info:

@@ -44,7 +44,7 @@ def test_did_you_mean_button(user: UserClient, e2e_engine: Engine) -> None:
     question = did_you_mean_question(e2e_engine)
     user.send(question)
     choices = user.reply()
-    assert "Mente du" in choices.text
+    assert "Kanskje et av disse" in choices.text
     first = next(b for b in choices.buttons() if b["callback_data"].startswith("1s|"))
     user.press(choices, first["callback_data"])
     shown = user.reply()

@@ -1,0 +1,181 @@
+"""`ropbot rank-train`: fit the ranker and choose where the engine answers, suggests or falls back.
+
+Fitted on the tuning halves of the blind question sets only (tests/data/blind/*-tuning.yaml:
+short questions, stories and off-topic messages written by people who never saw the corpus
+examples). Weights come from a logistic regression over `matcher.FEATURES` (is this leader the
+right entry?); the regularisation and the three decision levels are chosen on out-of-fold
+predictions of a grouped k-fold, so no message scores itself. The locked halves are never read.
+
+Needs scikit-learn (`pip install -e '.[train]'`); answering does not: the result is written to
+intents/ranker.json and read by `matcher.Ranker`.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from .engine import STAFF_TOPIC_FACTOR
+from .intents import RELATIVE, STAFF
+from .live import Knowledge
+from .matcher import FEATURES, Matcher
+from .yamlio import load_file
+
+SEED = 20261128
+FOLDS = 5
+C_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
+# Confident wrong answers (a wrong entry answered) may be at most this share of all messages:
+# issue 11's limit.
+MAX_WRONG = 0.03
+LEVELS = [round(0.025 * k, 3) for k in range(2, 40)]
+MAX_OFFTOPIC_SUGGEST = 0.2
+MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)  # lead of the first over the second, in log-odds
+
+
+def _audience(row: dict[str, Any]) -> str:
+    return RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else STAFF
+
+
+def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
+    """For every message: its leaders' feature rows and which of them are right."""
+    plain = Matcher.__new__(Matcher)
+    plain.__dict__.update(k.matcher.__dict__)
+    plain.ranker = None  # features do not depend on the ranker; ordering of leaders by BM25 only
+    out = []
+    for path in sets:
+        for row in load_file(path, path.name):
+            audience = _audience(row)
+            right = {row["label"], *(row.get("also") or ())} if "label" in row else set()
+            words = k.normalizer.words(row["text"])
+            hits = plain.rank(row["text"], limit=50, words=words, relative=audience == RELATIVE,
+                              topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
+                              focus=k.conversation.focus(row["text"]))
+            out.append({"text": row["text"], "audience": audience, "kind": path.name.split("-")[0],
+                        "ids": [h.id for h in hits], "x": [list(h.features) for h in hits],
+                        "y": [h.id in right for h in hits], "answerable": bool(right)})
+    return out
+
+
+def train(k: Knowledge, sets: Sequence[Path], out: Path) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    queries = collect(k, sets)
+    xs = np.array([x for q in queries for x in q["x"]])
+    ys = np.array([y for q in queries for y in q["y"]])
+    owner = np.array([n for n, q in enumerate(queries) for _ in q["x"]])
+    order = np.random.default_rng(SEED).permutation(len(queries))
+    fold_of = {int(q): f % FOLDS for f, q in enumerate(order)}
+    folds = np.array([fold_of[int(o)] for o in owner])
+    best: dict[str, Any] | None = None
+    for c in C_GRID:
+        oof = np.zeros(len(ys))
+        for f in range(FOLDS):
+            model = LogisticRegression(C=c, max_iter=5000).fit(xs[folds != f], ys[folds != f])
+            oof[folds == f] = model.decision_function(xs[folds == f])
+        result = choose_levels(queries, owner, oof)
+        result["oof"] = oof
+        if best is None or result["score"] > best["score"]:
+            best = {**result, "c": c}
+    assert best is not None
+    _explore(queries, owner, best.pop("oof"))
+    final = LogisticRegression(C=best["c"], max_iter=5000).fit(xs, ys)
+    model = {
+        "about": "Written by `ropbot rank-train` from the tuning halves of the blind question sets.",
+        "trained_on": [p.name for p in sets], "queries": len(queries), "c": best["c"],
+        "features": list(FEATURES), "weights": [round(float(w), 5) for w in final.coef_[0]],
+        "bias": round(float(final.intercept_[0]), 5),
+        "answer_at": best["answer_at"], "suggest_at": best["suggest_at"], "margin": best["margin"],
+        "cv": best["cv"],
+    }
+    out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
+    return {k_: v for k_, v in model.items() if k_ not in ("weights",)}
+
+
+def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any]:
+    """The levels that answer right most often while wrong answers stay under MAX_WRONG, then
+    the suggestion level that offers the right entry most often (off-topic messages may get
+    suggestions: they are not answers)."""
+    per_query: list[list[tuple[float, bool, str, float]]] = [[] for _ in queries]
+    for z, n, (q_row) in zip(logits, owner, _flat(queries)):
+        z = max(-30.0, min(30.0, float(z)))
+        per_query[n].append((1 / (1 + math.exp(-z)), q_row[0], q_row[1], z))
+    for ranked in per_query:
+        ranked.sort(key=lambda t: -t[0])
+    n = len(queries)
+    answerable = [q["answerable"] for q in queries]
+    best: dict[str, Any] | None = None
+    for margin in MARGINS:
+        for answer_at in LEVELS:
+            right = wrong = 0
+            for ranked, ok in zip(per_query, answerable):
+                if not ranked:
+                    continue
+                p1, z1 = ranked[0][0], ranked[0][3]
+                z2 = ranked[1][3] if len(ranked) > 1 else -30.0
+                if p1 >= answer_at and z1 - z2 >= margin:
+                    if ranked[0][1]:
+                        right += 1
+                    else:
+                        wrong += 1
+            if wrong / n <= MAX_WRONG and (best is None or right > best["right"]):
+                best = {"answer_at": answer_at, "margin": margin, "right": right, "wrong": wrong}
+    assert best is not None
+    # Suggest from the lowest level at which few off-topic messages get suggestions (they get a
+    # fallback that says where to ask instead, which helps more than three unrelated entries).
+    unanswerable = [ranked for ranked, a in zip(per_query, answerable) if not a and ranked]
+    suggest = best["answer_at"]
+    for level in LEVELS:
+        rate = sum(r[0][0] >= level for r in unanswerable) / max(1, len(unanswerable))
+        if rate <= MAX_OFFTOPIC_SUGGEST:
+            suggest = min(level, best["answer_at"])
+            break
+    offered = sum(any(ok for p, ok, _, _z in ranked[:3]) for ranked, a in zip(per_query, answerable) if a and ranked
+                  and ranked[0][0] >= suggest)
+    total_answerable = sum(answerable) or 1
+    cv = {"right_first": round(best["right"] / total_answerable, 4), "wrong": round(best["wrong"] / n, 4),
+          "right_offered_top3": round(offered / total_answerable, 4),
+          "ranked_first": round(sum(bool(r) and r[0][1] for r, a in zip(per_query, answerable) if a)
+                                / total_answerable, 4)}
+    return {"answer_at": best["answer_at"], "suggest_at": suggest, "margin": best["margin"],
+            "score": best["right"] - 0.001 * best["wrong"], "cv": cv}
+
+
+def _flat(queries: list[dict[str, Any]]):
+    for q in queries:
+        for y, entry_id in zip(q["y"], q["ids"]):
+            yield y, entry_id
+
+
+def _explore(queries, owner, oof) -> None:
+    """Temporary: how well does a second stage on the top candidate separate right from wrong?"""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_predict
+    rows, ys = [], []
+    per = {}
+    flat = list(_flat(queries))
+    for z, n, (y, eid) in zip(oof, owner, flat):
+        per.setdefault(int(n), []).append((float(z), y, eid))
+    xq = {}
+    for n, q in enumerate(queries):
+        for x, eid in zip(q["x"], q["ids"]):
+            xq[(n, eid)] = x
+    for n in range(len(queries)):
+        r = sorted(per.get(n, []), key=lambda t: -t[0])
+        if not r:
+            continue
+        z1 = r[0][0]; z2 = r[1][0] if len(r) > 1 else -10; z3 = r[2][0] if len(r) > 2 else -10
+        rows.append([z1, z1 - z2, z1 - z3, *xq[(n, r[0][2])]]); ys.append(r[0][1])
+    X = np.array(rows); Y = np.array(ys)
+    p = cross_val_predict(LogisticRegression(C=1.0, max_iter=5000), X, Y, cv=5, method="predict_proba")[:, 1]
+    n = len(queries)
+    for t in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
+        ans = p >= t
+        print("stage2", t, "right", int((ans & Y).sum()), "wrong", int((ans & ~Y).sum()), "of", n)
+    z = X[:, 0]; gap = X[:, 1]
+    for t in (0.0, 1.0, 2.0, 3.0):
+        for g in (0.0, 0.5, 1.0, 2.0):
+            ans = (z >= t) & (gap >= g)
+            print("logit/gap", t, g, "right", int((ans & Y).sum()), "wrong", int((ans & ~Y).sum()))

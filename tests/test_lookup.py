@@ -1,0 +1,60 @@
+"""Number and section lookups as people type them (issue 11): abbreviations, misspellings,
+several numbers, ordinals and section numbers, answered each."""
+from __future__ import annotations
+
+import pytest
+
+from ropbot import reply as R
+from ropbot.engine import Engine
+
+
+def shown(reply: R.Reply) -> list[str]:
+    heads = [p.text.split(":")[0] for p in reply.parts if p.kind == "heading"]
+    return [h.removeprefix("Anbefaling ").removeprefix("Roller og ansvar ") for h in heads]
+
+
+@pytest.mark.parametrize("message, numbers", [
+    ("anbef. 12", ["12"]),
+    ("anb 12", ["12"]),
+    ("rec. 31", ["31"]),
+    ("A13", ["13"]),
+    ("#44", ["44"]),
+    ("anbefalningen nr 12", ["12"]),
+    ("anbefallinga 43, hva sier den?", ["43"]),
+    ("recommendation 69 please", ["69"]),
+    ("tilråding 14", ["14"]),
+    ("nr 9, 10 og 11", ["9", "10", "11"]),
+    ("hva sier anbefaling 12 og 31?", ["12", "31"]),
+    ("den tolvte anbefalingen", ["12"]),
+    ("anbefaling tjueåtte", ["28"]),
+])
+def test_recommendation_numbers(engine: Engine, message: str, numbers: list[str]):
+    reply = engine.handle(message)
+    assert reply.decision == R.NUMBER
+    assert shown(reply)[: len(numbers)] == numbers
+
+
+@pytest.mark.parametrize("message, heading", [
+    ("kapittel 7.8.1", "7.8.1"),
+    ("punkt 8.3.2", "8.3.2"),
+    ("8.3.6", "8.3.6"),
+    ("hva står i avsnitt 6.10?", "6.10"),
+])
+def test_section_numbers(engine: Engine, message: str, heading: str):
+    reply = engine.handle(message)
+    assert any(p.kind == "heading" and heading in p.text for p in reply.parts), reply.text()
+
+
+def test_a_placeholder_is_shown_honestly(engine: Engine):
+    reply = engine.handle("anbefaling 20")
+    assert "ikke skrevet inn" in reply.text()
+
+
+@pytest.mark.parametrize("message", ["anbefaling 94", "anbefaling 99999999999999999999"])
+def test_a_number_that_does_not_exist(engine: Engine, message: str):
+    assert "finnes ikke" in engine.handle(message).text()
+
+
+@pytest.mark.parametrize("message", ["ta 2.5 mg om morgenen", "møtet er kl 8.30", "han anbefaler oss å vente"])
+def test_numbers_that_are_not_lookups(engine: Engine, message: str):
+    assert engine.handle(message).decision != R.NUMBER
