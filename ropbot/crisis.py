@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
@@ -110,8 +111,9 @@ class TermIndex:
     tolerance for long words through a deletion index (no pairwise comparison per message)."""
 
     def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
-        self.exact: dict[str, list[tuple[Term, str]]] = {}
-        self.prefix: dict[str, list[tuple[Term, str]]] = {}
+        # first word -> (term, signal, the other exact words it needs)
+        self.exact: dict[str, list[tuple[Term, str, frozenset[str]]]] = {}
+        self.prefix: dict[str, list[tuple[Term, str, frozenset[str]]]] = {}
         vocab: set[str] = set()
         for signal, raws in groups.items():
             for raw in raws or ():
@@ -119,7 +121,8 @@ class TermIndex:
                 if not term:
                     continue
                 first = term[0][0]
-                (self.prefix if first.prefix else self.exact).setdefault(first.text, []).append((term, signal))
+                needs = frozenset(tok.text for tok, _ in term[1:] if not tok.prefix and tok.text[0] != "#")
+                (self.prefix if first.prefix else self.exact).setdefault(first.text, []).append((term, signal, needs))
                 vocab.update(tok.text for tok, _ in term)
         self.vocab = frozenset(vocab)
         self.prefix_lengths = sorted({len(p) for p in self.prefix}, reverse=True)
@@ -150,7 +153,7 @@ class TermIndex:
         """Prefix terms (`selvmord*`) that `word` starts with: such a word is already known."""
         return [word[:n] for n in self.prefix_lengths if n <= len(word) and word[:n] in self.prefix]
 
-    def _candidates(self, word: str) -> tuple[tuple[Term, str], ...]:
+    def _candidates(self, word: str) -> tuple[tuple[Term, str, frozenset[str]], ...]:
         found = list(self.exact.get("#" if word.isdigit() else word, ()))
         for n in self.prefix_lengths:
             if n <= len(word):
@@ -160,8 +163,11 @@ class TermIndex:
     def scan(self, tokens: Sequence[str]) -> list[tuple[str, int, int]]:
         """Every (signal, start, end) a term matches in `tokens`."""
         hits: list[tuple[str, int, int]] = []
+        present = set(tokens)
         for i, word in enumerate(tokens):
-            for term, signal in self.candidates(word):
+            for term, signal, needs in self.candidates(word):
+                if needs and not needs <= present:
+                    continue  # a word the term needs is not in the message at all
                 end = _match_rest(term, tokens, i)
                 if end is not None:
                     hits.append((signal, i, end))
@@ -257,6 +263,9 @@ class Model:
     def __post_init__(self) -> None:
         # Per-word sums of n-gram weights: a message then costs one cached lookup per word.
         object.__setattr__(self, "_word", lru_cache(maxsize=65536)(self._word_sum))
+        # The word and signal blocks split out once, so a message builds no prefixed keys.
+        for block in ("w", "s"):
+            object.__setattr__(self, f"_{block}", {k[2:]: v for k, v in self.weights.items() if k[:2] == f"{block}:"})
 
     @classmethod
     def from_data(cls, data: object) -> "Model":
@@ -276,9 +285,10 @@ class Model:
             z += self.gate_bonus
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
-    def probability_of(self, folded_words: Sequence[str], signals: Iterable[str]) -> float:
-        """Equal to `probability(vector(folded_words, signals))`, without building the vector."""
-        weights = self.weights
+    def probability_of(self, folded_words: Sequence[str], signals: Iterable[str],
+                       toks: set[str] | None = None) -> float:
+        """Equal to `probability(vector(folded_words, signals))`, without building the vector.
+        `toks`: `_tokens(folded_words)` when the caller has it already."""
         z = self.bias
         total_w, total_n = 0.0, 0
         for word in folded_words:
@@ -287,11 +297,12 @@ class Model:
             total_n += n
         if total_n:
             z += total_w / math.sqrt(total_n)
-        toks = _tokens(folded_words)
+        toks = _tokens(folded_words) if toks is None else toks
         if toks:
-            z += sum(weights.get("w:" + t, 0.0) for t in toks) / math.sqrt(len(toks))
+            get = self._w.get  # type: ignore[attr-defined]
+            z += sum(map(get, toks, repeat(0.0))) / math.sqrt(len(toks))
         signals = set(signals)
-        z += SIGNAL_SCALE * sum(weights.get("s:" + f, 0.0) for f in signals)
+        z += SIGNAL_SCALE * sum(map(self._s.get, signals, repeat(0.0)))  # type: ignore[attr-defined]
         if self.gate in signals:
             z += self.gate_bonus
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
@@ -401,10 +412,11 @@ class CrisisRules:
         if self.plainly_acute(signals, pairs):
             return Assessment(ACUTE, kinds, 1.0)
         feats = features(signals, pairs) | shape(text, len(folded))
-        p = self.model.probability_of(folded, feats)
+        toks = _tokens(folded)
+        p = self.model.probability_of(folded, feats, toks)
         if p >= self.model.acute_at and (kinds or (len(folded) >= UNNAMED_MIN_WORDS and p >= UNNAMED_ACUTE_AT)):
             return Assessment(ACUTE, kinds or frozenset({"danger"}), p)
-        if kinds or (self.topic.weights and self.topic.probability_of(folded, feats) >= self.topic.acute_at):
+        if kinds or (self.topic.weights and self.topic.probability_of(folded, feats, toks) >= self.topic.acute_at):
             return Assessment(CONCERN, kinds or frozenset({"danger"}), p)
         return Assessment(None, frozenset(), p)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import defaultdict
 from itertools import repeat
 from operator import itemgetter
@@ -208,7 +209,7 @@ class Matcher:
         return C_SCORE * blend + C_COVER * x[3] + C_BIAS
 
     @staticmethod
-    def _grams(found: set[str], leaders: list[int], index: list[tuple[dict[str, float], frozenset[str]]]) -> dict[int, float]:
+    def _grams(found: set[str], leaders: list[int], index: list[dict[str, float]]) -> dict[int, float]:
         """Cosine of the message's character n-grams with each leader's n-grams (title, keywords
         and examples, or the whole entry): typos, compounds and dialect spellings still share
         most of their n-grams."""
@@ -217,10 +218,9 @@ class Matcher:
         scale = 1.0 / math.sqrt(len(found))
         out = {}
         for i in leaders:
-            weights, keys = index[i]
-            # The intersection of two sets runs in C over the smaller one; only shared n-grams
-            # reach Python.
-            out[i] = scale * sum(map(weights.__getitem__, found & keys))
+            weights = index[i]
+            # The intersection runs in C over the smaller side; only shared n-grams reach Python.
+            out[i] = scale * sum(map(weights.__getitem__, weights.keys() & found))
         return out
 
     def _fuzzy(self, qstring: str, leaders: list[int]) -> dict[int, float]:
@@ -270,7 +270,7 @@ def _grams(text: str) -> set[str]:
     return out
 
 
-def _gram_index(texts: Sequence[str]) -> list[tuple[dict[str, float], frozenset[str]]]:
+def _gram_index(texts: Sequence[str]) -> list[dict[str, float]]:
     """Per entry, its n-grams weighted by idf and scaled to unit length."""
     sets = [_grams(t) for t in texts]
     df: dict[str, int] = defaultdict(int)
@@ -282,5 +282,5 @@ def _gram_index(texts: Sequence[str]) -> list[tuple[dict[str, float], frozenset[
     for grams in sets:
         weights = {g: math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams}
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        out.append(({g: w / norm for g, w in weights.items()}, frozenset(weights)))
+        out.append({sys.intern(g): w / norm for g, w in weights.items()})  # one copy of each n-gram
     return out
