@@ -75,11 +75,9 @@ def train(k: Knowledge, sets: Sequence[Path], out: Path) -> dict[str, Any]:
             model = LogisticRegression(C=c, max_iter=5000).fit(xs[folds != f], ys[folds != f])
             oof[folds == f] = model.decision_function(xs[folds == f])
         result = choose_levels(queries, owner, oof)
-        result["oof"] = oof
         if best is None or result["score"] > best["score"]:
             best = {**result, "c": c}
     assert best is not None
-    _explore(queries, owner, best.pop("oof"))
     final = LogisticRegression(C=best["c"], max_iter=5000).fit(xs, ys)
     model = {
         "about": "Written by `ropbot rank-train` from the tuning halves of the blind question sets.",
@@ -127,8 +125,7 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any
     unanswerable = [ranked for ranked, a in zip(per_query, answerable) if not a and ranked]
     suggest = best["answer_at"]
     for level in LEVELS:
-        rate = sum(r[0][0] >= level for r in unanswerable) / max(1, len(unanswerable))
-        if rate <= MAX_OFFTOPIC_SUGGEST:
+        if sum(r[0][0] >= level for r in unanswerable) / max(1, len(unanswerable)) <= MAX_OFFTOPIC_SUGGEST:
             suggest = min(level, best["answer_at"])
             break
     offered = sum(any(ok for p, ok, _, _z in ranked[:3]) for ranked, a in zip(per_query, answerable) if a and ranked
@@ -147,35 +144,3 @@ def _flat(queries: list[dict[str, Any]]):
         for y, entry_id in zip(q["y"], q["ids"]):
             yield y, entry_id
 
-
-def _explore(queries, owner, oof) -> None:
-    """Temporary: how well does a second stage on the top candidate separate right from wrong?"""
-    import numpy as np
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
-    rows, ys = [], []
-    per = {}
-    flat = list(_flat(queries))
-    for z, n, (y, eid) in zip(oof, owner, flat):
-        per.setdefault(int(n), []).append((float(z), y, eid))
-    xq = {}
-    for n, q in enumerate(queries):
-        for x, eid in zip(q["x"], q["ids"]):
-            xq[(n, eid)] = x
-    for n in range(len(queries)):
-        r = sorted(per.get(n, []), key=lambda t: -t[0])
-        if not r:
-            continue
-        z1 = r[0][0]; z2 = r[1][0] if len(r) > 1 else -10; z3 = r[2][0] if len(r) > 2 else -10
-        rows.append([z1, z1 - z2, z1 - z3, *xq[(n, r[0][2])]]); ys.append(r[0][1])
-    X = np.array(rows); Y = np.array(ys)
-    p = cross_val_predict(LogisticRegression(C=1.0, max_iter=5000), X, Y, cv=5, method="predict_proba")[:, 1]
-    n = len(queries)
-    for t in (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95):
-        ans = p >= t
-        print("stage2", t, "right", int((ans & Y).sum()), "wrong", int((ans & ~Y).sum()), "of", n)
-    z = X[:, 0]; gap = X[:, 1]
-    for t in (0.0, 1.0, 2.0, 3.0):
-        for g in (0.0, 0.5, 1.0, 2.0):
-            ans = (z >= t) & (gap >= g)
-            print("logit/gap", t, g, "right", int((ans & Y).sum()), "wrong", int((ans & ~Y).sum()))
