@@ -20,10 +20,10 @@ from .config import Settings
 CLI_ACTOR = "cli"
 
 
-def _store(settings: Settings):
+def _store(settings: Settings, purge: bool = True):
     from .store import Store
 
-    return Store.from_settings(settings)
+    return Store.from_settings(settings, purge=purge)
 
 
 def _live(settings: Settings):
@@ -174,7 +174,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
-    counts = _store(settings).purge()
+    # Opened without its own start-up purge, so the rows this command deletes are the ones it counts.
+    counts = _store(settings, purge=False).purge()
     if args.json:
         _dump(counts)
     else:

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import Settings, SettingsError
 from .loader import coverage, load_corpus
 from .yamlio import load_file
 
@@ -218,7 +218,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"ropbot: {exc}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)

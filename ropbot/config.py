@@ -8,13 +8,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _ints(value: str) -> frozenset[int]:
+class SettingsError(ValueError):
+    """A setting that cannot be used. The message names the variable, so start-up can say which."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _ints(name: str, value: str) -> frozenset[int]:
     out = set()
     for part in value.replace(";", ",").split(","):
         part = part.strip()
-        if part.lstrip("-").isdigit():
-            out.add(int(part))
+        if not part:
+            continue
+        digits = part.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 20:
+            raise SettingsError(f"{name}: «{part[:20]}» is not a numeric Telegram user id")
+        out.add(int(part))
     return frozenset(out)
+
+
+def _number(name: str, value: str, kind: type, low: float, high: float) -> int | float:
+    """A finite number within [low, high]; anything else stops start-up with one clear error."""
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}: «{value[:20]}» is not a number") from None
+    if not (low <= number <= high):  # also false for nan and inf
+        raise SettingsError(f"{name}: {value.strip()[:20]} is outside {low:g}–{high:g}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -46,14 +68,21 @@ class Settings:
             telegram_token=e.get("TELEGRAM_BOT_TOKEN") or None,
             telegram_api_url=api,
             telegram_file_url=e.get("ROPBOT_TELEGRAM_FILE_URL", default_file).rstrip("/"),
-            admins=_ints(e.get("ROPBOT_ADMINS", "")),
+            admins=_ints("ROPBOT_ADMINS", e.get("ROPBOT_ADMINS", "")),
             db_path=Path(e.get("ROPBOT_DB", ROOT / "data" / "ropbot.db")),
             webhook_url=e.get("ROPBOT_WEBHOOK_URL") or None,
             webhook_secret=e.get("ROPBOT_WEBHOOK_SECRET") or None,
-            port=int(e.get("ROPBOT_PORT", "8443")),
+            port=int(_number("ROPBOT_PORT", e.get("ROPBOT_PORT", "8443"), int, 1, 65535)),
             listen=e.get("ROPBOT_LISTEN", "0.0.0.0"),
             salt=e.get("ROPBOT_SALT") or None,
-            retention_days=int(e.get("ROPBOT_RETENTION_DAYS", "90")),
-            watch_seconds=float(e.get("ROPBOT_WATCH_SECONDS", "30")),
-            log_level=e.get("ROPBOT_LOG_LEVEL", "INFO"),
+            # 0 days would delete every stored question at each start-up without a word.
+            retention_days=int(_number("ROPBOT_RETENTION_DAYS", e.get("ROPBOT_RETENTION_DAYS", "90"), int, 1, 36500)),
+            watch_seconds=float(_number("ROPBOT_WATCH_SECONDS", e.get("ROPBOT_WATCH_SECONDS", "30"), float, 1, 86400)),
+            log_level=_level(e.get("ROPBOT_LOG_LEVEL", "INFO")),
         )
+
+
+def _level(value: str) -> str:
+    if value.strip().upper() not in LOG_LEVELS:
+        raise SettingsError(f"ROPBOT_LOG_LEVEL: «{value[:20]}» is not one of {', '.join(LOG_LEVELS)}")
+    return value.strip().upper()

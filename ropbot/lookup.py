@@ -94,6 +94,9 @@ class Lookup:
     def _numbers_after(self, tokens: list[str], i: int, numbers: list[int]) -> int:
         while i < len(tokens) and (tokens[i] in ("nr", "no", "nummer", "#") or tokens[i] in self.recommendation_words):
             i += 1
+        if i + 1 < len(tokens) and tokens[i] in ("-", "–") and tokens[i + 1].isdigit():
+            numbers.append(-int(tokens[i + 1][:40]))  # «anbefaling -1»: asked for, and does not exist
+            return i + 2
         if i >= len(tokens):
             return i
         first = self._number(tokens[i])

@@ -38,25 +38,45 @@ def load_salt(db_path: Path | str, configured: str | None = None) -> str:
         return configured
     path = salt_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("salt file %s had mode %o; tightening to 0600", path, mode)
-            os.chmod(path, 0o600)
-        value = path.read_text(encoding="ascii").strip()
-        if not value:
-            raise RuntimeError(f"salt file {path} is empty; restore it from backup or set ROPBOT_SALT")
-        return value
-    value = secrets.token_hex(32)
-    try:
-        os.write(fd, value.encode("ascii") + b"\n")
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    log.info("generated a new salt in %s (mode 0600); keep it with the database", path)
+    if not path.exists():
+        _create_salt(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        log.warning("salt file %s had mode %o; tightening to 0600", path, mode)
+        os.chmod(path, 0o600)
+    value = path.read_text(encoding="ascii").strip()
+    if not value:
+        raise RuntimeError(f"salt file {path} is empty; restore it from backup or set ROPBOT_SALT")
     return value
+
+
+def _create_salt(path: Path) -> None:
+    """Write the salt to a temporary file, fsync it, then link it into place: a full disk or a
+    crash leaves either no salt file (the next start tries again) or a whole one, never an empty
+    one. Linking never replaces a salt another process created meanwhile."""
+    value = secrets.token_hex(32)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        try:
+            data = value.encode("ascii") + b"\n"
+            if os.write(fd, data) != len(data):
+                raise OSError("short write of the salt file")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        log.info("generated a new salt in %s (mode 0600); keep it with the database", path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def hash_id(salt: str, user_id: int | str) -> str:

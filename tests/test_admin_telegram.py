@@ -227,6 +227,11 @@ def test_invalid_upload_is_reported_with_file_and_line(bot):
 def test_rollback_usage_and_unknown_version(bot):
     run(bot.command("/tilbake"))
     assert bot.api.texts()[-1].startswith("Bruk: /tilbake N")
+    for odd in ("²", "①", "99999999999999999999999"):  # isdigit() but not int(), or too big for SQLite
+        run(bot.command(f"/tilbake {odd}"))
+        assert bot.api.texts()[-1].startswith("Bruk: /tilbake N")
+    run(bot.command("/ubesvart ²"))
+    assert bot.api.texts()[-1]
     run(bot.command("/tilbake 99"))
     assert "Fant ingen versjon 99" in bot.api.texts()[-1]
     run(bot.command("/tilbake 1"))

@@ -50,7 +50,7 @@ def test_a_placeholder_is_shown_honestly(engine: Engine):
     assert "ikke skrevet inn" in reply.text()
 
 
-@pytest.mark.parametrize("message", ["anbefaling 94", "anbefaling 99999999999999999999"])
+@pytest.mark.parametrize("message", ["anbefaling 94", "anbefaling 99999999999999999999", "anbefaling -1"])
 def test_a_number_that_does_not_exist(engine: Engine, message: str):
     assert "finnes ikke" in engine.handle(message).text()
 

@@ -215,3 +215,26 @@ def test_privacy_text_matches_the_rules():
     assert "45 dager" in text and "/glem" in text
     for word in ("fødselsnumre", "telefonnumre", "e-postadresser", "hash", "fagperson", "👍"):
         assert word in text
+
+
+def test_a_full_disk_on_first_start_leaves_no_empty_salt(tmp_path, monkeypatch):
+    """The salt is written to a temporary file and linked into place only when whole."""
+    import errno
+    import os
+
+    from ropbot import privacy
+
+    db = tmp_path / "data" / "ropbot.db"
+    real_write = os.write
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(privacy.os, "write", full)
+    with pytest.raises(OSError):
+        privacy.load_salt(db)
+    assert not privacy.salt_path(db).exists()
+    assert not [p for p in privacy.salt_path(db).parent.iterdir()]  # no temporary file left behind
+    monkeypatch.setattr(privacy.os, "write", real_write)
+    first = privacy.load_salt(db)
+    assert first and privacy.load_salt(db) == first

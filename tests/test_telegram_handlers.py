@@ -933,3 +933,15 @@ def test_commands_telegram_cannot_parse_still_work(play) -> None:
     sent = play(scenario).request.texts()
     assert "enklere språk" in sent[0]
     assert sent[1].startswith("<b>Anbefaling 69")
+
+
+def test_digits_that_int_rejects_get_the_usage(play) -> None:
+    """«²» and «①» are digits to str.isdigit() but not to int(): usage, not a crash."""
+    async def scenario(bot: Bot) -> None:
+        await bot.command("/anbefaling ²")
+        await bot.command("/anbefaling ①")
+        await bot.command("/start ²")
+
+    sent = play(scenario).request.texts()
+    assert sent[0] == sent[1] and sent[0].startswith("Skriv nummeret")  # the usage, not an apology
+    assert len(sent) >= 3 and texts.ERROR not in sent

@@ -345,7 +345,8 @@ async def cmd_versions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def cmd_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = admin_deps(context)
     args = context.args or []
-    if len(args) != 1 or not args[0].isdigit():
+    # ASCII digits that fit SQLite's 64-bit integers («²» is a digit to isdigit(), int() rejects it)
+    if len(args) != 1 or not (args[0].isascii() and args[0].isdigit()) or len(args[0]) > 18:
         await say(update, context, "Bruk: /tilbake N, der N er et versjonsnummer fra /versjoner.")
         return
     admin = _actor(update)
@@ -376,7 +377,8 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = admin_deps(context)
     args = context.args or []
-    days = int(args[0]) if args and args[0].isdigit() and 0 < int(args[0]) <= 3650 else 30
+    given = args[0] if args and args[0].isascii() and args[0].isdigit() and len(args[0]) <= 4 else ""
+    days = int(given) if given and 0 < int(given) <= 3650 else 30
     admin = _actor(update)
 
     def run() -> str:

@@ -258,7 +258,11 @@ class MentionsMe(filters.MessageFilter):
         username = (bot.username or "").lower()
         for entity in message.entities or ():
             if entity.type == MessageEntity.MENTION and username:
-                if message.parse_entity(entity).lstrip("@").lower() == username:
+                try:
+                    mention = message.parse_entity(entity)
+                except (UnicodeError, ValueError):  # a lone surrogate cannot be re-encoded
+                    continue
+                if mention.lstrip("@").lower() == username:
                     return True
             elif entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot.id:
                 return True

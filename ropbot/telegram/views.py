@@ -108,7 +108,7 @@ def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience
            args: Sequence[str]) -> tuple[Screen, str]:
     """/anbefaling N. Returns the screen and the audience to keep."""
     raw = " ".join(args).strip().lstrip("#")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 40:  # «²» and «①» are digits to isdigit()
         return _screen([Part("body", texts.NUMBER_USAGE.format(total=TOTAL_RECOMMENDATIONS))]), audience
     result = answer(engine, recorder, user_id, audience, f"anbefaling {int(raw)}")
     return result.screen, result.reply.audience
@@ -186,7 +186,7 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
             screen = entry(engine, candidate, audience)
             if screen:
                 return screen, audience
-    if key.isdigit():
+    if key.isascii() and key.isdigit() and len(key) <= 4:
         return entry(engine, f"R{int(key)}", audience) or start(engine, audience), audience
     base = start(engine, audience)
     return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
