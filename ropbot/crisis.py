@@ -47,9 +47,10 @@ UNNAMED_ACUTE_AT = 0.8
 DEMOTERS = frozenset({"past", "frame", "professional", "support", "worry", "denial", "figurative"})
 PAIR_CUES = ("intent", "now", "past", "professional", "frame", "negation", "self", "other", "support", "worry",
              "denial", "urgent")
+FUZZY_MAX = 30  # longer "words" are no typo of a lexicon word, and their deletions cost O(n²)
 FUZZY_MIN = 6  # shorter words are too often one letter away from an unrelated word
 GAP = 2        # words allowed where a term says `~`
-MAX_WORDS = 400  # a message's first words carry the signal; bounded work per message
+MAX_WORDS = 200  # a message's first words carry the signal; bounded work per message
 
 _SPLIT = re.compile(r"[.!?\n;:]+")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -136,7 +137,8 @@ class TermIndex:
 
     def _canonical(self, word: str) -> str:
         """The lexicon word one typo away from `word`, or `word` itself."""
-        if len(word) < FUZZY_MIN or word in self.vocab or any(word.startswith(p) for p in self._prefixes_of(word)):
+        if not FUZZY_MIN <= len(word) <= FUZZY_MAX or word in self.vocab or \
+                any(word.startswith(p) for p in self._prefixes_of(word)):
             return word
         candidates = [self.deletions[word]] if word in self.deletions else []  # a letter too few
         for variant in _deletions(word):

@@ -23,6 +23,7 @@ from .matcher import Matcher, Ranker
 from .model import Corpus
 from .normalize import Lexicon, Normalizer, vocabulary_of
 from .validate import Problem
+from .wordlist import frequency
 from .yamlio import YamlError
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     for term in corpus.glossary:
         texts.extend((term.term, term.definition, *term.aliases))
     normalizer = Normalizer(lexicon, vocabulary_of(texts, lexicon))
+    frequency("og")  # load the word list now, not on the first message
     matcher = Matcher(corpus, normalizer, ranker=Ranker.from_data(_json(intents_dir / "ranker.json")))
     names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
              for name in (term.term, *term.aliases)}

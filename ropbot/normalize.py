@@ -25,6 +25,10 @@ _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòúç]+")
 _INFLECTIONS = ("", "n", "en", "er", "ene", "ens", "et", "a", "s", "r", "ne", "rs", "ets", "as")
 _EXTRA_SUFFIXES = ("ninger", "ningen", "ingen", "ninga", "inga", "ning", "ing", "else", "ende", "het")
 
+MAX_WORDS = 160  # a long story's first 160 words carry its question; Telegram allows 4,096 characters
+MAX_WORD = 40    # no Norwegian word is longer; a longer run is cut before correction and splitting
+MAX_CORRECTED = 40
+
 # Weights of derived terms relative to the words the user typed.
 W_TYPED = 1.0
 W_CORRECTED = 0.9
@@ -94,9 +98,10 @@ class Normalizer:
         self.own = lru_cache(maxsize=50_000)(self._own)
 
     def words(self, text: str) -> list[str]:
-        """Surface tokens in bokmål: lower-cased, nynorsk mapped."""
+        """Surface tokens in bokmål: lower-cased, nynorsk mapped. At most MAX_WORDS words, each cut
+        to MAX_WORD letters: the work per message stays bounded whatever is sent."""
         ny = self.lexicon.nynorsk
-        return [ny.get(w, w) for w in _tokens(text)]
+        return [ny.get(w, w) for w in (t[:MAX_WORD] for t in _tokens(text)[:MAX_WORDS])]
 
     def _stem(self, word: str) -> str:
         if word.isdigit() or len(word) <= 3:
@@ -193,7 +198,9 @@ class Normalizer:
         content = [i for i, w in enumerate(words) if w not in lex.stopwords and not w.isdigit()]
         for n, i in enumerate(content):
             word = words[i]
-            base, own, parts = self.own(word, query)
+            # Typo correction is the costliest step per unknown word; a story's first words get it,
+            # the rest are taken as typed, so a flood of random words costs bounded time.
+            base, own, parts = self.own(word, query and n < MAX_CORRECTED)
             mine = derived[i]
             for stem, weight in own:
                 if weight > mine.get(stem, 0.0):
