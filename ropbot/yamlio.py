@@ -31,7 +31,16 @@ class YamlError(Exception):
 
 
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml parses, Python constructs
-    pass
+    """Refuses aliases (`*name`): ropbot's files never need them, and nested anchors let a few
+    hundred bytes expand into gigabytes (a "billion laughs" upload)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        seen = self.__dict__.setdefault("_seen_nodes", set())
+        if id(node) in seen:  # the only way to reach a node twice is through an alias
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed; write the value out", node.start_mark)
+        seen.add(id(node))
+        return super().construct_object(node, deep)
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:

@@ -119,3 +119,21 @@ def test_coverage_report_keys():
     assert report["recommendations_written"] >= 60
     assert report["glossary_terms"] >= 40
     assert report["examples_min"] >= 4
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once_naming_the_file(tmp_path: Path):
+    """Nested anchors let a few hundred bytes expand into gigabytes; ropbot's files need no aliases."""
+    import time
+    import tracemalloc
+
+    rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdef", "bcdefg"):
+        rows.append(f"{name}: &{name} [{', '.join(['*' + prev] * 9)}]")
+    (tmp_path / "bomb.yaml").write_text("\n".join(rows) + "\nrecommendations:\n- id: *g\n", encoding="utf-8")
+    tracemalloc.start()
+    started = time.perf_counter()
+    errors = _errors(tmp_path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert any("bomb.yaml:" in e and "aliases" in e for e in errors)
+    assert time.perf_counter() - started < 2 and peak < 50_000_000
