@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 
 from rapidfuzz.distance import OSA
 
+from .wordlist import is_real
 from .yamlio import load_file
 
 ACUTE = "acute"
@@ -138,10 +139,10 @@ class TermIndex:
     def _canonical(self, word: str) -> str:
         """The lexicon word one typo away from `word`, or `word` itself."""
         if not FUZZY_MIN <= len(word) <= FUZZY_MAX or word in self.vocab or \
-                any(word.startswith(p) for p in self._prefixes_of(word)):
-            return word
+                any(word.startswith(p) for p in self._prefixes_of(word)) or is_real(word):
+            return word  # a known or real word («sister» is no typo of «rister») stays as typed
         candidates = [self.deletions[word]] if word in self.deletions else []  # a letter too few
-        for variant in _deletions(word):
+        for variant in sorted(_deletions(word)):  # sorted: a set's order changes between runs
             if variant in self.vocab and len(variant) >= FUZZY_MIN:  # a letter too many
                 candidates.append(variant)
             if variant in self.deletions:  # one letter changed (or two apart: checked below)
@@ -282,7 +283,7 @@ class Model:
 
     def probability(self, features: Mapping[str, float]) -> float:
         weights = self.weights
-        z = self.bias + sum(weights.get(f, 0.0) * v for f, v in features.items())
+        z = self.bias + math.fsum(weights.get(f, 0.0) * v for f, v in features.items())
         if f"s:{self.gate}" in features:
             z += self.gate_bonus
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
@@ -302,9 +303,10 @@ class Model:
         toks = _tokens(folded_words) if toks is None else toks
         if toks:
             get = self._w.get  # type: ignore[attr-defined]
-            z += sum(map(get, toks, repeat(0.0))) / math.sqrt(len(toks))
+            # fsum over sets: exact, so the result does not depend on the set's order in this run
+            z += math.fsum(map(get, toks, repeat(0.0))) / math.sqrt(len(toks))
         signals = set(signals)
-        z += SIGNAL_SCALE * sum(map(self._s.get, signals, repeat(0.0)))  # type: ignore[attr-defined]
+        z += SIGNAL_SCALE * math.fsum(map(self._s.get, signals, repeat(0.0)))  # type: ignore[attr-defined]
         if self.gate in signals:
             z += self.gate_bonus
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))

@@ -220,7 +220,9 @@ class Matcher:
         for i in leaders:
             weights = index[i]
             # The intersection runs in C over the smaller side; only shared n-grams reach Python.
-            out[i] = scale * sum(map(weights.__getitem__, weights.keys() & found))
+            # fsum: a set has no fixed order between runs, and a plain float sum would differ in
+            # its last bits, enough to flip a decision that sits on a level.
+            out[i] = scale * math.fsum(map(weights.__getitem__, weights.keys() & found))
         return out
 
     def _fuzzy(self, qstring: str, leaders: list[int]) -> dict[int, float]:
@@ -280,7 +282,7 @@ def _gram_index(texts: Sequence[str]) -> list[dict[str, float]]:
     n = len(sets)
     out = []
     for grams in sets:
-        weights = {g: math.log((1 + n) / (1 + df[g])) + 1.0 for g in grams}
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+        weights = {g: math.log((1 + n) / (1 + df[g])) + 1.0 for g in sorted(grams)}
+        norm = math.sqrt(math.fsum(w * w for w in weights.values())) or 1.0
         out.append({sys.intern(g): w / norm for g, w in weights.items()})  # one copy of each n-gram
     return out

@@ -65,7 +65,8 @@ class Lexicon:
                 if words and words != target:
                     phrases.setdefault(words[0], []).append((words, target))
                     known.update(words)
-        lemmas = tuple(sorted({str(x).lower() for x in data.get("lemmas") or ()}, key=len, reverse=True))
+        # Longest first; ties in a fixed order (a set's order changes between runs).
+        lemmas = tuple(sorted({str(x).lower() for x in data.get("lemmas") or ()}, key=lambda w: (-len(w), w)))
         stop = frozenset(str(x).lower() for x in data.get("stopwords") or ())
         generic = frozenset(str(x).lower() for x in data.get("generic_words") or ()) - stop
         return cls(nynorsk, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},

@@ -138,7 +138,12 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
 
 @pytest.mark.parametrize("name, floors", [
     # name: (acute recall with card first, acute numbers shown, card false alarms at most, concern numbers)
+    # The tuning half was fitted on, so its figures are in-sample (cross-validated: 0.894, 0.994,
+    # 0.025, 0.963; see `ropbot crisis-train`). The locked half was scored on 2026-11-28 after all
+    # tuning (0.891, 1.0, 0.012, 0.957), and once more after a fix that made results independent of
+    # Python's hash seed (0.885, 1.0, 0.012, 0.957). These floors hold what was reached.
     ("crisis-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
+    ("crisis-locked.yaml", (0.88, 1.0, 0.013, 0.95)),
 ])
 def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
     report = evaluate_crisis(engine, load_questions(DATA / name))
@@ -159,3 +164,24 @@ def test_every_number_on_the_card_has_a_source():
     numbers = set(re.findall(r"\b(?:\d{3}(?: \d{3})?|\d\d(?: \d\d){3})\b", shown))
     sourced = {s["number"] for s in data["sources"] if s.get("url", "").startswith("https://")}
     assert numbers <= sourced, numbers - sourced
+
+
+def test_results_do_not_depend_on_the_hash_seed():
+    """Sets have a different order in every Python process; decisions must not follow it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import yaml;from pathlib import Path;from ropbot.crisis import CrisisRules;"
+            "r=CrisisRules.load(Path('intents/crisis.yaml'));"
+            "rows=yaml.safe_load(open('tests/data/blind/crisis-tuning.yaml'))[:120];"
+            "print([round(r.assess(x['text']).probability, 9) for x in rows])")
+    root = Path(__file__).resolve().parent.parent
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    assert len(outs) == 1
+
+
+def test_a_real_word_is_not_taken_for_a_typo(rules: CrisisRules):
+    """«sister» is one letter from «rister» (shakes), but it is a word, not a typo."""
+    assert not rules.assess("My sister has bipolar disorder and uses cocaine on weekends").kinds

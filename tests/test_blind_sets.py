@@ -1,0 +1,58 @@
+"""Floors on the blind question sets of issue 11 (tests/data/blind/, written by people who never
+saw the code, the intents, the corpus examples or any evaluation set).
+
+The ranker and its levels were fitted on the tuning halves; the locked halves were scored once,
+on 2026-11-28, after all tuning. These floors hold what was reached, so a change that makes the
+engine worse on messages its makers did not write fails here.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ropbot.engine import Engine
+from ropbot.evaluate import evaluate_blind, load_questions
+
+DATA = Path(__file__).resolve().parent / "data" / "blind"
+
+
+def report(engine: Engine, name: str) -> dict:
+    return evaluate_blind(engine, load_questions(DATA / name))
+
+
+@pytest.mark.parametrize("name, first, top3, wrong", [
+    ("short-tuning.yaml", 0.38, 0.82, 0.04),
+    ("short-locked.yaml", 0.42, 0.87, 0.035),
+])
+def test_short_questions(engine: Engine, name: str, first: float, top3: float, wrong: float):
+    r = report(engine, name)
+    assert r["answered_right_first"] >= first and r["right_in_top3"] >= top3 and r["confident_wrong"] <= wrong, r
+
+
+@pytest.mark.parametrize("name, offered_first, among, wrong", [
+    ("stories-tuning.yaml", 0.50, 0.62, 0.01),
+    ("stories-locked.yaml", 0.55, 0.62, 0.024),
+])
+def test_stories(engine: Engine, name: str, offered_first: float, among: float, wrong: float):
+    r = report(engine, name)
+    assert r["right_first_or_first_button"] >= offered_first and r["right_among_buttons"] >= among, r
+    assert r["confident_wrong"] <= wrong, r
+
+
+@pytest.mark.parametrize("name", ["offtopic-tuning.yaml", "offtopic-locked.yaml"])
+def test_off_topic_is_not_answered_and_gets_a_next_step(engine: Engine, name: str):
+    r = report(engine, name)
+    assert r["not_answered"] >= 0.96 and r["useful_next_step"] >= 0.98, r
+
+
+@pytest.mark.parametrize("name, floor", [("lookups-tuning.yaml", 1.0), ("lookups-locked.yaml", 0.97)])
+def test_lookups(engine: Engine, name: str, floor: float):
+    assert report(engine, name)["lookups_right"] >= floor
+
+
+def test_the_halves_are_disjoint_and_large_enough():
+    for kind, least in (("short", 400), ("stories", 80), ("offtopic", 50), ("lookups", 30)):
+        tuning = {q["text"] for q in load_questions(DATA / f"{kind}-tuning.yaml")}
+        locked = {q["text"] for q in load_questions(DATA / f"{kind}-locked.yaml")}
+        assert len(tuning) >= least and len(locked) >= least and not tuning & locked, kind
