@@ -75,9 +75,9 @@ class AdminBot:
         await self.feed({"message": self._message(user, document={
             "file_id": file_id, "file_unique_id": "u" + file_id, "file_name": name, "file_size": len(content)})})
 
-    async def press(self, data: str, user: int = ADMIN) -> None:
-        message = {"message_id": 999, "date": int(time.time()), "text": "…", "from": BOT,
-                   "chat": {"id": user, "type": "private"}}
+    async def press(self, data: str, user: int = ADMIN, chat_type: str = "private") -> None:
+        chat = {"id": user, "type": "private"} if chat_type == "private" else {"id": -100, "type": chat_type, "title": "Team"}
+        message = {"message_id": 999, "date": int(time.time()), "text": "…", "from": BOT, "chat": chat}
         await self.feed({"callback_query": {"id": f"q{next(self._ids)}", "chat_instance": "ci", "data": data,
                                             "from": {"id": user, "is_bot": False, "first_name": "Kari"},
                                             "message": message}})
@@ -222,6 +222,19 @@ def test_invalid_upload_is_reported_with_file_and_line(bot):
     assert bot.deps.store.staged(ADMIN) == {}
     run(bot.document("notat.txt", b"hei"))
     assert ".yaml" in bot.api.texts()[-1]
+
+
+def test_admin_buttons_work_in_private_chats_only(bot, shared):
+    """A publish press in a group would post the result into the group (issue 13, item 9)."""
+    corpus, live = shared
+    run(bot.document(EXTRA_NAME, EXTRA))
+    before = live.current.corpus.checksum
+    bot.api.clear()
+    run(bot.press("adm|pub", chat_type="supergroup"))
+    assert live.current.corpus.checksum == before
+    assert not [p for p in bot.api.named("sendMessage") if str(p.get("chat_id")) == "-100"
+                and "ublisert" in p.get("text", "")]
+    run(bot.command("/forkast"))
 
 
 def test_rollback_usage_and_unknown_version(bot):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import MessageLimit
+from telegram.constants import ChatType, MessageLimit
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -125,8 +125,10 @@ def admin_deps(context: ContextTypes.DEFAULT_TYPE) -> AdminDeps:
 
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in admin_deps(context).settings.admins
+    """An admin, in a private chat: an admin's button pressed in a group would post the result there."""
+    user, chat = update.effective_user, update.effective_chat
+    return (user is not None and user.id in admin_deps(context).settings.admins
+            and chat is not None and chat.type == ChatType.PRIVATE)
 
 
 def admin_only(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
