@@ -13,6 +13,7 @@ import os
 import re
 import secrets
 import stat
+import unicodedata
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -94,16 +95,20 @@ MASK_DATE = "[dato]"
 MASK_NUMBER = "[tall]"
 MIN_DIGITS = 5  # "long digit run": years (4 digits) and recommendation numbers stay readable
 
-_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# An address written plainly, with «(at)»/«[at]», or to a host with no dot («@localhost»).
+_EMAIL = re.compile(r"[\w.%+\-]+\s?(?:@|\((?:at|alfakrøll)\)|\[(?:at|alfakrøll)\])\s?[\w\-]+"
+                    r"(?:(?:\.|\s?(?:\(dot\)|\[dot\]|\(punktum\))\s?)[\w\-]+)*", re.IGNORECASE)
 # A digit group run: groups of 2+ ASCII digits joined by one separator each, optionally
 # led by a Norwegian country prefix. Single-digit groups are left alone so that
 # "anbefaling 6, 7 og 8" is not eaten, while "912 34 567" and "010190 12345" are.
-_SEP = r"[ .\-\u00a0]"
+_SEP = r"[ .\-\u00a0\u2007\u2009\u202f/\u2010-\u2014]"  # spaces (also thin and narrow), dots, slashes, dashes
 _DIGIT_RUN = re.compile(
     r"(?<![0-9])(?P<prefix>(?:\+|00)[ \u00a0]?47[ .\-\u00a0]?)?"
     r"(?P<body>[0-9]{2,}(?:" + _SEP + r"[0-9]{2,})*)(?![0-9])"
 )
 _PREFIX_ONLY = re.compile(r"(?<![0-9])(?:\+|00)[ \u00a0]?47(?![0-9])")
+# Digits typed one at a time («9 1 2 3 4 5 6 7»): five or more single digits, one separator apart.
+_SPACED = re.compile(r"(?<![0-9])[0-9](?:" + _SEP + r"[0-9]){4,}(?![0-9])")
 _DATE = re.compile(r"^(?:[0-9]{1,2}[.\-/ ][0-9]{1,2}[.\-/ ](?:[0-9]{2}|[0-9]{4})|[0-9]{4}-[0-9]{2}-[0-9]{2})$")
 
 
@@ -134,9 +139,29 @@ def mask(text: str) -> str:
     """
     if not text:
         return text or ""
-    out = _EMAIL.sub(MASK_EMAIL, text)
+    out = _EMAIL.sub(MASK_EMAIL, fold_digits(text))
+    out = _SPACED.sub(lambda m: _mask_digits(_Joined(m.group(0))), out)
     out = _DIGIT_RUN.sub(_mask_digits, out)
     return _PREFIX_ONLY.sub(MASK_PHONE, out)
+
+
+def fold_digits(text: str) -> str:
+    """NFKC (full-width «１２３», «＠») and every other script's decimal digits to ASCII, so a
+    number written in Arabic-Indic or full-width digits is masked like any other."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in text)
+
+
+class _Joined:
+    """A single-digit run seen as one body of digits, for `_mask_digits`."""
+
+    def __init__(self, text: str) -> None:
+        self.body = re.sub(r"[^0-9]", "", text)
+
+    def group(self, name: str | int = 0) -> str | None:
+        return None if name == "prefix" else self.body
 
 
 # --- the /om text ---------------------------------------------------------------------------

@@ -321,7 +321,9 @@ class Store:
             "ts": ts(),
             "user": self.user_hash(user_id) if user_id is not None else None,
             "audience": audience,
-            "text": privacy.mask(text or "")[:MAX_TEXT],
+            # Cut before masking (masking is linear, but need not see 4,096 characters), with a
+            # margin so a digit run at the edge is still seen whole.
+            "text": privacy.mask((text or "")[:MAX_TEXT + 64])[:MAX_TEXT],
             "decision": getattr(reply, "decision", None),
             "entry_id": getattr(reply, "entry_id", None),
             "score": round(float(hits[0].score), 4) if hits else None,

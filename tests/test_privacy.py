@@ -6,10 +6,13 @@ import os
 import stat
 from datetime import timedelta
 
+import re
+
 import pytest
 
 from adminkit import reply
 from ropbot import privacy
+from ropbot.privacy import MASK_EMAIL, MASK_FNR, MASK_PHONE, mask
 from ropbot.store import Store, now_utc, ts
 from ropbot.watcher import Maintenance
 
@@ -238,3 +241,23 @@ def test_a_full_disk_on_first_start_leaves_no_empty_salt(tmp_path, monkeypatch):
     monkeypatch.setattr(privacy.os, "write", real_write)
     first = privacy.load_salt(db)
     assert first and privacy.load_salt(db) == first
+
+
+@pytest.mark.parametrize("text, label", [
+    ("ring ９１２３４５６７", MASK_PHONE),                 # full-width digits
+    ("ring ٩١٢٣٤٥٦٧", MASK_PHONE),                     # Arabic-Indic digits
+    ("912\u200934\u2009567", MASK_PHONE),               # thin spaces
+    ("912\u202f34\u202f567", MASK_PHONE),               # narrow no-break spaces
+    ("912/34/567", MASK_PHONE),
+    ("912–34–567", MASK_PHONE),
+    ("9 1 2 3 4 5 6 7", MASK_PHONE),                   # one digit at a time
+    ("0 1 0 1 9 0 1 2 3 4 5", MASK_FNR),
+    ("kari(at)example.no", MASK_EMAIL),
+    ("kari [at] example [dot] no", MASK_EMAIL),
+    ("root@localhost", MASK_EMAIL),
+    ("kari＠example.no", MASK_EMAIL),                  # full-width at sign
+])
+def test_masking_keeps_what_om_promises_in_every_form(text, label):
+    masked = mask(text)
+    assert label in masked and not re.search(r"[0-9０-９٠-٩]{3}", masked.replace(label, "")), masked
+    assert "kari" not in masked and "root" not in masked
