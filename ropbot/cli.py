@@ -217,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_libraries() -> None:
+    """python-telegram-bot logs chat ids and reply texts at DEBUG, and httpx logs request URLs
+    (with the bot token) at INFO: keep them at INFO and WARNING whatever ROPBOT_LOG_LEVEL says."""
+    logging.getLogger("telegram").setLevel(logging.INFO)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
@@ -225,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=getattr(logging, settings.log_level.upper(), logging.INFO),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_libraries()
     args = build_parser().parse_args(argv)
     return args.func(args, settings)
 

@@ -31,3 +31,16 @@ def test_the_cli_stops_with_one_line_and_exit_2(monkeypatch, capsys):
     assert main(["validate"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "ROPBOT_ADMINS" in err[0]
+
+
+def test_library_loggers_stay_quiet_even_at_debug(monkeypatch):
+    """python-telegram-bot logs chat ids and reply texts at DEBUG; httpx logs the token in URLs."""
+    import logging
+
+    from ropbot.cli import quiet_libraries
+
+    monkeypatch.setenv("ROPBOT_LOG_LEVEL", "DEBUG")
+    quiet_libraries()
+    assert logging.getLogger("telegram").getEffectiveLevel() >= logging.INFO
+    assert logging.getLogger("telegram.ext.Application").getEffectiveLevel() >= logging.INFO
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING

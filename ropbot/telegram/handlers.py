@@ -339,10 +339,22 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
+def where(error: BaseException | None) -> str:
+    """The type of an error and the innermost place it was raised, without its message: a message
+    can quote what the user typed («invalid literal for int(): '01019012345²'»)."""
+    if error is None:
+        return "unknown error"
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    place = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}" if tb else ""
+    return f"{type(error).__name__}{place}"
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the traceback, tell the user briefly, keep running."""
+    """Log what failed and where (no user text, no ids), tell the user briefly, keep running."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
+    log.error("error while handling update %s: %s", update_id, where(context.error))
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:
@@ -357,4 +369,4 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await context.bot.send_message(chat.id, texts.ERROR)
     except TelegramError as exc:
-        log.warning("could not tell chat %s about the error: %s", chat.id, exc)
+        log.warning("could not tell the user about the error: %s", type(exc).__name__)

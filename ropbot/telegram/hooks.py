@@ -72,16 +72,16 @@ class SafeRecorder:
     def record_query(self, user_id: int, audience: str, text: str, reply: Reply, latency_ms: float) -> int | None:
         try:
             qid = self.inner.record_query(user_id, audience, text, reply, latency_ms)
-        except Exception:  # noqa: BLE001 - any store failure must not reach the user
-            log.exception("recorder.record_query failed")
+        except Exception as exc:  # noqa: BLE001 - any store failure must not reach the user
+            log.error("recorder.record_query failed: %s", type(exc).__name__)
             return None
         return qid if isinstance(qid, int) and not isinstance(qid, bool) and qid > 0 else None
 
     def record_feedback(self, query_id: int, vote: int) -> None:
         try:
             self.inner.record_feedback(query_id, vote)
-        except Exception:  # noqa: BLE001
-            log.exception("recorder.record_feedback failed")
+        except Exception as exc:  # noqa: BLE001
+            log.error("recorder.record_feedback failed: %s", type(exc).__name__)
 
     def forget_user(self, user_id: int) -> int:
         return int(self.inner.forget_user(user_id) or 0)
@@ -89,8 +89,8 @@ class SafeRecorder:
     def touch_user(self, user_id: int, audience: str) -> None:
         try:
             self.inner.touch_user(user_id, audience)
-        except Exception:  # noqa: BLE001
-            log.exception("recorder.touch_user failed")
+        except Exception as exc:  # noqa: BLE001
+            log.error("recorder.touch_user failed: %s", type(exc).__name__)
 
     def user_audience(self, user_id: int) -> str | None:
         lookup = getattr(self.inner, "user_audience", None)  # recorders from before it existed
@@ -98,6 +98,6 @@ class SafeRecorder:
             return None
         try:
             return lookup(user_id)
-        except Exception:  # noqa: BLE001 - fall back to the default audience
-            log.exception("recorder.user_audience failed")
+        except Exception as exc:  # noqa: BLE001 - fall back to the default audience
+            log.error("recorder.user_audience failed: %s", type(exc).__name__)
             return None
