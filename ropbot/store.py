@@ -341,13 +341,20 @@ class Store:
             log.error("query not recorded: %s", exc)
             return None
 
-    def record_feedback(self, query_id: int, vote: int | str) -> bool:
-        """Store 👍 (+1) or 👎 (-1) for a query; a second press replaces the first."""
+    def record_feedback(self, query_id: int, vote: int | str, user_id: int | None = None) -> bool:
+        """Store 👍 (+1) or 👎 (-1) for a query; a second press replaces the first.
+
+        `user_id`: who pressed. Callback data can be forged and query ids are sequential, so a
+        vote counts only when the presser asked the question."""
         value = _vote(vote)
         try:
             with self._write("record feedback", durable=False) as db:
-                if not db.execute("SELECT 1 FROM queries WHERE id = ?", [int(query_id)]).fetchone():
+                row = db.execute("SELECT user FROM queries WHERE id = ?", [int(query_id)]).fetchone()
+                if not row:
                     return False  # forgotten or past retention
+                if user_id is not None and row[0] != self.user_hash(user_id):
+                    log.info("feedback refused: the presser did not ask query %s", int(query_id))
+                    return False
                 db.execute(
                     "INSERT INTO feedback (query_id, ts, vote) VALUES (?, ?, ?) "
                     "ON CONFLICT (query_id) DO UPDATE SET vote = excluded.vote, ts = excluded.ts",

@@ -332,3 +332,15 @@ def test_clearing_published_staging_keeps_a_newer_upload(store):
     assert store.clear_staging(5, only=published) == 0
     assert store.staged(5) == {"a.yaml": b"two", "b.yaml": b"three"}
     assert store.clear_staging(5, only={"b.yaml": b"three"}) == 1
+
+
+def test_a_vote_counts_only_from_the_user_who_asked(store):
+    """Query ids are sequential and callback data can be forged (issue 13, item 4)."""
+    from adminkit import reply
+
+    mine = store.record_query(1, "staff", "hva er LAR", reply("answer", "R69", 0.9), 3)
+    theirs = store.record_query(2, "staff", "hva er DUDIT", reply("answer", "R15", 0.9), 3)
+    assert store.record_feedback(mine, -1, user_id=1)
+    assert not store.record_feedback(theirs, -1, user_id=1)  # a forged press on user 2's question
+    votes = dict(store.db.execute("SELECT query_id, vote FROM feedback").fetchall())
+    assert votes == {mine: -1}

@@ -70,7 +70,7 @@ class MemoryRecorder:
         self.queries.append((user_id, audience, text, reply.decision))
         return len(self.queries)
 
-    def record_feedback(self, query_id: int, vote: int) -> None:
+    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
         self.feedback.append((query_id, vote))
 
     def forget_user(self, user_id: int) -> int:

@@ -26,8 +26,9 @@ class Recorder(Protocol):
         question that returned an id and kept the audience, the channel skips `touch_user`.
         """
 
-    def record_feedback(self, query_id: int, vote: int) -> None:
-        """Store a 👍 (+1) or 👎 (-1) for a query id returned by `record_query`."""
+    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
+        """Store a 👍 (+1) or 👎 (-1) for a query id returned by `record_query`, pressed by
+        `user_id` (the recorder refuses a vote on someone else's question)."""
 
     def forget_user(self, user_id: int) -> int:
         """Erase everything stored about a user (/glem); return how many rows went."""
@@ -45,7 +46,7 @@ class NullRecorder:
     def record_query(self, user_id: int, audience: str, text: str, reply: Reply, latency_ms: float) -> int | None:
         return None
 
-    def record_feedback(self, query_id: int, vote: int) -> None:
+    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
         return None
 
     def forget_user(self, user_id: int) -> int:
@@ -77,9 +78,9 @@ class SafeRecorder:
             return None
         return qid if isinstance(qid, int) and not isinstance(qid, bool) and qid > 0 else None
 
-    def record_feedback(self, query_id: int, vote: int) -> None:
+    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
         try:
-            self.inner.record_feedback(query_id, vote)
+            self.inner.record_feedback(query_id, vote, user_id)
         except Exception as exc:  # noqa: BLE001
             log.error("recorder.record_feedback failed: %s", type(exc).__name__)
 

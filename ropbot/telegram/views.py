@@ -488,8 +488,8 @@ def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: 
         return Outcome(SEND, audience_switch(engine, new), audience=new)
     if op == cb.FEEDBACK:
         vote = cb.VOTES[call.arg(1)]
-        if call.arg(0) != "-":
-            recorder.record_feedback(int(call.arg(0)), vote)
+        if call.arg(0) != "-" and user_id is not None:
+            recorder.record_feedback(int(call.arg(0)), vote, user_id)
         toast = texts.FEEDBACK_THANKS_UP if vote > 0 else texts.FEEDBACK_THANKS_DOWN
         if markup is None:
             return Outcome(toast=toast)
