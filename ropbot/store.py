@@ -216,6 +216,8 @@ class Store:
                 self.db.enable_wal()
                 conn.execute("PRAGMA synchronous = FULL")  # a recorded corpus version must survive power loss
                 conn.execute("PRAGMA foreign_keys = ON")
+                # Deleted rows (/glem, retention) are overwritten, not left readable in free pages.
+                conn.execute("PRAGMA secure_delete = ON")
                 self._migrate()
         except BaseException:
             conn.close()

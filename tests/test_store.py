@@ -344,3 +344,18 @@ def test_a_vote_counts_only_from_the_user_who_asked(store):
     assert not store.record_feedback(theirs, -1, user_id=1)  # a forged press on user 2's question
     votes = dict(store.db.execute("SELECT query_id, vote FROM feedback").fetchall())
     assert votes == {mine: -1}
+
+
+def test_deleted_text_is_not_left_readable_in_the_file(tmp_path):
+    """PRAGMA secure_delete: a forgotten question's words are overwritten in the database file."""
+    from adminkit import reply
+    from ropbot.store import Store
+
+    path = tmp_path / "data" / "ropbot.db"
+    s = Store(path, salt="s")
+    s.record_query(7, "staff", "hemmeligordsomikkeskalbli", reply("fallback"), 1)
+    s.forget_user(7)
+    s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    s.close()
+    data = b"".join(p.read_bytes() for p in path.parent.iterdir() if p.name.startswith("ropbot.db"))
+    assert b"hemmeligordsomikkeskalbli" not in data

@@ -98,7 +98,9 @@ FORGET_ASK = (
 )
 FORGET_YES = "Ja, slett"
 FORGET_NO = "Avbryt"
-FORGET_DONE = "Ferdig. Alt ropbot hadde lagret om deg er slettet ({count} oppføringer)."
+FORGET_DONE = ("Ferdig. Spørsmålene dine, tilbakemeldingene dine og valget ditt av fagperson eller pårørende er "
+               "slettet ({count} oppføringer). Har du vært administrator, beholdes loggen over endringer du har "
+               "gjort i innholdet, med en kode i stedet for Telegram-id-en din, fordi den viser hvem som endret hva.")
 FORGET_NOTHING = "Ferdig. ropbot hadde ikke lagret noe om deg."
 FORGET_CANCELLED = "Greit, ingenting er slettet."
 FORGET_FAILED = "Beklager, slettingen gikk ikke. Prøv igjen om litt."
