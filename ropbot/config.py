@@ -53,6 +53,7 @@ class Settings:
     port: int = 8443
     listen: str = "0.0.0.0"
     salt: str | None = None
+    salt_file: Path | None = None
     retention_days: int = 90
     watch_seconds: float = 30.0
     log_level: str = "INFO"
@@ -75,6 +76,7 @@ class Settings:
             port=int(_number("ROPBOT_PORT", e.get("ROPBOT_PORT", "8443"), int, 1, 65535)),
             listen=e.get("ROPBOT_LISTEN", "0.0.0.0"),
             salt=e.get("ROPBOT_SALT") or None,
+            salt_file=Path(e["ROPBOT_SALT_FILE"]) if e.get("ROPBOT_SALT_FILE") else None,
             # 0 days would delete every stored question at each start-up without a word.
             retention_days=int(_number("ROPBOT_RETENTION_DAYS", e.get("ROPBOT_RETENTION_DAYS", "90"), int, 1, 36500)),
             watch_seconds=float(_number("ROPBOT_WATCH_SECONDS", e.get("ROPBOT_WATCH_SECONDS", "30"), float, 1, 86400)),

@@ -29,7 +29,7 @@ def salt_path(db_path: Path | str) -> Path:
     return Path(db_path).resolve().parent / SALT_FILE
 
 
-def load_salt(db_path: Path | str, configured: str | None = None) -> str:
+def load_salt(db_path: Path | str, configured: str | None = None, salt_file: Path | str | None = None) -> str:
     """Return ROPBOT_SALT if set, else the salt file beside the DB (created with mode 0600).
 
     The salt must never change for a given DB: /glem finds a user's rows by
@@ -37,7 +37,11 @@ def load_salt(db_path: Path | str, configured: str | None = None) -> str:
     """
     if configured:
         return configured
-    path = salt_path(db_path)
+    path = Path(salt_file).resolve() if salt_file else salt_path(db_path)
+    if path.parent == Path(db_path).resolve().parent:
+        # A copy of the data folder then holds both the hashes and the key to test ids against them.
+        log.warning("the salt %s sits beside the database; for deployment keep it elsewhere "
+                    "(ROPBOT_SALT_FILE or ROPBOT_SALT), see README", path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
         _create_salt(path)

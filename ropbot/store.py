@@ -187,7 +187,8 @@ class Version:
 class Store:
     """The SQLite store; also the Telegram channel's Recorder (record_query, record_feedback, …)."""
 
-    def __init__(self, db_path: Path | str, *, salt: str | None = None, retention_days: int = 90,
+    def __init__(self, db_path: Path | str, *, salt: str | None = None, salt_file: Path | str | None = None,
+                 retention_days: int = 90,
                  busy_timeout: float = 3.0, purge: bool = True) -> None:
         self.path = Path(db_path)
         self.retention_days = retention_days
@@ -198,7 +199,7 @@ class Store:
             raise StoreError(f"cannot create {self.path.parent}: {exc}",
                              f"Kan ikke lage mappen {self.path.parent}: {exc.strerror}") from exc
         try:
-            self.salt = privacy.load_salt(self.path, salt)
+            self.salt = privacy.load_salt(self.path, salt, salt_file)
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"salt unavailable: {exc}",
                              "Saltfilen ved databasen mangler eller er tom; gjenopprett den eller sett ROPBOT_SALT.") from exc
@@ -227,7 +228,8 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Any, **kwargs: Any) -> "Store":
-        return cls(settings.db_path, salt=settings.salt, retention_days=settings.retention_days, **kwargs)
+        return cls(settings.db_path, salt=settings.salt, salt_file=settings.salt_file,
+                   retention_days=settings.retention_days, **kwargs)
 
     def close(self) -> None:
         with self._lock:

@@ -261,3 +261,19 @@ def test_masking_keeps_what_om_promises_in_every_form(text, label):
     masked = mask(text)
     assert label in masked and not re.search(r"[0-9０-９٠-٩]{3}", masked.replace(label, "")), masked
     assert "kari" not in masked and "root" not in masked
+
+
+def test_the_salt_can_live_outside_the_data_folder(tmp_path, caplog):
+    """A copy of data/ alone must not hold the key to its hashes (issue 13, item 14)."""
+    from ropbot.config import Settings
+    from ropbot.store import Store
+
+    secret = tmp_path / "etc" / "ropbot.salt"
+    settings = Settings.from_env({"ROPBOT_DB": str(tmp_path / "data" / "ropbot.db"), "ROPBOT_SALT_FILE": str(secret)})
+    store = Store.from_settings(settings)
+    assert secret.exists() and not (tmp_path / "data" / privacy.SALT_FILE).exists()
+    assert store.salt == secret.read_text().strip()
+    store.close()
+    with caplog.at_level("WARNING"):
+        Store(tmp_path / "other" / "ropbot.db").close()
+    assert any("beside the database" in r.getMessage() for r in caplog.records)
