@@ -14,7 +14,7 @@ from typing import Any
 
 from . import validate as v
 from .model import Chapter, Corpus, Guideline, Recommendation, Role, Section, Term, Topic
-from .yamlio import YamlError, load_text
+from .yamlio import YamlError, decode, load_text
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +67,7 @@ def load_files(files: dict[str, bytes]) -> LoadResult:
     records: list[v.Record] = []
     for name in sorted(files):
         try:
-            text = files[name].decode("utf-8")
-        except UnicodeDecodeError as exc:
-            report.error(name, 0, f"not UTF-8 text ({exc.reason})")
-            continue
-        try:
-            data = load_text(text, name)
+            data = load_text(decode(files[name], name), name)
         except YamlError as exc:
             report.error(exc.file, exc.line, exc.message)
             continue

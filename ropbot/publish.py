@@ -44,6 +44,7 @@ from .model import Corpus
 from .reports import format_versions
 from .store import Store, StoreError
 from .validate import Problem
+from .yamlio import YamlError, decode
 
 log = logging.getLogger(__name__)
 
@@ -343,7 +344,12 @@ class PublishResult:
 
 def normalise_name(name: str) -> str:
     """Only plain *.yaml names directly in corpus/: no paths, no hidden files."""
-    base = os.path.basename((name or "").replace("\\", "/")).strip()
+    raw = (name or "").strip()
+    if "/" in raw or "\\" in raw:  # a path is refused, not silently cut to its last part
+        raise PublishError(f"file name with a path {raw[:80]!r}",
+                           "Filnavnet kan ikke inneholde mapper (/ eller \\). Send filen med bare navnet, "
+                           "for eksempel kapittel-7-behandling.yaml.")
+    base = raw
     if not NAME.match(base):
         raise PublishError(f"bad file name {name!r}",
                            "Filnavnet må være et enkelt navn som slutter på .yaml (bokstaver, tall, . - _).")
@@ -351,6 +357,7 @@ def normalise_name(name: str) -> str:
 
 
 def _problems_text(problems: list[Problem], limit: int = 15) -> str:
+    problems = sorted(problems, key=lambda p: not p.decisive)  # stable: the rest keep their order
     shown = [f"• {p}" for p in problems[:limit]]
     if len(problems) > limit:
         shown.append(f"… og {len(problems) - limit} feil til")
@@ -391,9 +398,9 @@ class Publisher:
         if len(content) > MAX_FILE_BYTES:
             raise PublishError("file too large", f"Filen er for stor (over {MAX_FILE_BYTES // 1_000_000} MB).")
         try:
-            content.decode("utf-8")
-        except UnicodeDecodeError:
-            return StageResult(False, name, [Problem(name, 0, "filen er ikke UTF-8-tekst")])
+            decode(content, name)
+        except YamlError as exc:
+            return StageResult(False, name, [Problem(exc.file, exc.line, exc.message)])
         staged = self.store.staged(admin)
         result, diff = self.preview({**staged, name: content})
         if not result.ok:

@@ -76,6 +76,11 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
 
+    @property
+    def decisive(self) -> bool:
+        """A problem with the corpus as a whole («numbers missing»): shown before any line's."""
+        return self.line == 0
+
     def as_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "message": self.message}
 

@@ -79,13 +79,19 @@ def load_text(text: str, name: str) -> Any:
         raise YamlError(name, 0, f"YAML: {exc}") from None
 
 
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text, or a YamlError naming the line and byte where the file stops being UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(name, line, f"not UTF-8 text at byte {exc.start} ({exc.reason}); save the file as UTF-8") \
+            from None
+
+
 def load_file(path: Path, name: str | None = None) -> Any:
     label = name or path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise YamlError(label, 0, f"not UTF-8 text ({exc.reason})") from None
-    return load_text(text, label)
+    return load_text(decode(path.read_bytes(), label), label)
 
 
 def line_of(value: Any, key: str | None = None) -> int:

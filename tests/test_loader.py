@@ -107,7 +107,7 @@ def test_wrong_types_and_unknown_top_level(corpus_copy: Path):
 
 def test_not_utf8(corpus_copy: Path):
     (corpus_copy / "latin1.yaml").write_bytes("glossary: []\n# bl\xe5\n".encode("latin-1"))
-    assert any(e.startswith("latin1.yaml:0: not UTF-8") for e in _errors(corpus_copy))
+    assert any(e.startswith("latin1.yaml:2: not UTF-8 text at byte 17") for e in _errors(corpus_copy))
 
 
 def test_coverage_report_keys():

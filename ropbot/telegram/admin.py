@@ -223,6 +223,7 @@ def _publish_keyboard() -> InlineKeyboardMarkup:
 
 
 def _problems(problems: list[Any], limit: int = 20) -> str:
+    problems = sorted(problems, key=lambda p: not getattr(p, "decisive", False))  # «numbers missing» first
     lines = [f"• {p}" for p in problems[:limit]]
     if len(problems) > limit:
         lines.append(f"… og {len(problems) - limit} til")
