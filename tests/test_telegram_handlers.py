@@ -89,12 +89,12 @@ class Bot:
     """One application over the offline request, fed with update dicts."""
 
     def __init__(self, live: LiveKnowledge, engine: Engine, recorder: Any = None,
-                 extra_handlers: Callable | None = None) -> None:
+                 extra_handlers: Callable | None = None, **app_options: Any) -> None:
         self.settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:TEST", "ROPBOT_ADMINS": str(ADMIN_ID)})
         self.request = RecordingRequest()
         self.recorder = recorder
         self.app = build_application(self.settings, live, engine, recorder, extra_handlers,
-                                     request=self.request, get_updates_request=RecordingRequest())
+                                     request=self.request, get_updates_request=RecordingRequest(), **app_options)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 

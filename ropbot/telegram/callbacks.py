@@ -88,7 +88,8 @@ def encode(op: str, *args: str | int, edit: bool = False) -> str:
 
 def decode(data: str | None) -> Callback | None:
     """Parse callback data; None for anything unknown, old or malformed (the button has expired)."""
-    if not data or not isinstance(data, str) or len(data.encode("utf-8")) > MAX_BYTES:
+    # All data ropbot writes is ASCII; anything else (a lone surrogate cannot even be encoded) is forged.
+    if not data or not isinstance(data, str) or not data.isascii() or len(data) > MAX_BYTES:
         return None
     head, *args = data.split(SEP)
     if len(head) < 2 or head[0] != VERSION:
