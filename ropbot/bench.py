@@ -8,7 +8,7 @@ import resource
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .config import Settings
 from .engine import Engine
@@ -62,21 +62,9 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     corpus = live.current.corpus
     questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
 
-    latencies = []
-    for _ in range(repeat):
-        for text in questions:
-            t0 = time.perf_counter()
-            engine.handle(text)
-            latencies.append((time.perf_counter() - t0) * 1000)
-
+    latencies = _timed(engine.handle, questions * repeat)
     # The crisis check alone, on the same messages: what it adds to every reply's latency.
-    crisis = live.current.crisis
-    crisis_latencies = []
-    for _ in range(repeat):
-        for text in questions:
-            t0 = time.perf_counter()
-            crisis.assess(text)
-            crisis_latencies.append((time.perf_counter() - t0) * 1000)
+    crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
     rss_mb = _bot_rss_mb()
     # The channel figures run before the 100x index exists: a heap that size slows Python's
@@ -102,6 +90,16 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     report.update(channel)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
+
+
+def _timed(call: Callable[[str], object], texts: list[str]) -> list[float]:
+    """Milliseconds per call, one figure per text."""
+    out = []
+    for text in texts:
+        t0 = time.perf_counter()
+        call(text)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
 
 
 def _peak_rss_mb() -> float:
