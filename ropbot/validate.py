@@ -5,6 +5,8 @@ corpus that reaches the engine has already passed every rule here.
 """
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,8 +163,7 @@ def check_recommendation(record: Record, report: Report) -> None:
     status = data["status"]
     if status not in STATUSES:
         report.error(file, line_of(data, "status"), f"status must be one of {', '.join(STATUSES)}")
-    if not URL.match(data["source"]):
-        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+    check_source(record, report)
     if status == "written":
         for key in ("title", "text", "plain"):
             if not (data.get(key) or "").strip():
@@ -172,13 +173,29 @@ def check_recommendation(record: Record, report: Report) -> None:
                         f"{data['id']}: only {len(data['examples'])} examples (want {MIN_EXAMPLES}+)")
 
 
+# Where the guideline is published. A recommendation or role section that links elsewhere must
+# say why in a `source_note` (a cross-reference found on another page, say).
+OFFICIAL_HOSTS = ("helsebiblioteket.no", "helsedirektoratet.no")
+
+
 def check_text_entry(record: Record, report: Report) -> None:
     data, file = record.data, record.file
-    if not URL.match(data["source"]):
-        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+    check_source(record, report)
     for key in ("title", "text"):
         if not (data.get(key) or "").strip():
             report.error(file, line_of(data, key), f"{data['id']}: empty {key!r}")
+
+
+def check_source(record: Record, report: Report) -> None:
+    data, file = record.data, record.file
+    if not URL.match(data["source"]):
+        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+    elif record.kind in ("recommendation", "role") and not data.get("source_note"):
+        host = (urlparse(data["source"]).hostname or "").lower()
+        if not any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS):
+            report.error(file, line_of(data, "source"),
+                         f"{data['id']}: source {host!r} is not an official page of the guideline; "
+                         "link the official page or say why in source_note")
 
 
 def check_references(records: list[Record], section_numbers: set[str], report: Report) -> None:

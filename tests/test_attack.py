@@ -63,7 +63,7 @@ def test_20000_hostile_and_random_messages_through_the_engine(engine: Engine, ca
     assert worst < 2.0, worst
 
 
-def test_2000_messages_through_the_offline_handler_stack(caplog):
+def test_2000_messages_through_the_offline_handler_stack(live, caplog):
     from test_telegram_handlers import Bot, check_html, run
 
     from ropbot.telegram import texts
@@ -77,10 +77,6 @@ def test_2000_messages_through_the_offline_handler_stack(caplog):
             else:
                 await bot.text(text[:4096], chat_id=100 + i % 7)
 
-    from ropbot.live import LiveKnowledge
-    from conftest import CORPUS, INTENTS
-
-    live = LiveKnowledge(CORPUS, INTENTS)
     with caplog.at_level(logging.WARNING):
         # Telegram's send limits are not what is attacked here; with them 2,000 replies take 70 s.
         bot = run(live, Engine(live), scenario, rate_limiter=None)

@@ -1,6 +1,8 @@
 """The loader and validator: the bundled corpus, and each kind of broken YAML."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -137,3 +139,11 @@ def test_a_yaml_alias_bomb_is_refused_at_once_naming_the_file(tmp_path: Path):
     tracemalloc.stop()
     assert any("bomb.yaml:" in e and "aliases" in e for e in errors)
     assert time.perf_counter() - started < 2 and peak < 50_000_000
+
+
+def test_a_source_off_the_official_pages_needs_a_note(corpus_copy: Path):
+    path = corpus_copy / "kapittel-7-behandling.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"  source: https://www\.helsebiblioteket\.no/[^\n]*\n", "  source: https://example.com/x\n",
+                           text, count=1), encoding="utf-8")
+    assert any("not an official page" in e for e in _errors(corpus_copy))
