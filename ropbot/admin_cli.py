@@ -146,7 +146,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
             print("Gyldig (ikke publisert: --dry-run).")
         return 0
     try:
-        result = publisher.publish_files(files, CLI_ACTOR, args.note)
+        result = publisher.publish_files(files, CLI_ACTOR, args.note, confirm=args.confirm)
     except PublishError as exc:
         return _fail(exc.user_text, 2 if exc.problems else 1)
     return _report_publish(result, args, "Publisert")
@@ -239,6 +239,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--note", help="a note for the version history")
     p.add_argument("--dry-run", action="store_true", help="validate and show the diff only")
+    p.add_argument("--confirm", action="store_true",
+                   help="accept changes to an existing recommendation's chapter, section, grade or source")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_guarded(cmd_publish))
 

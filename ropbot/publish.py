@@ -25,6 +25,7 @@ files from two versions.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import errno
 import fcntl
 import logging
@@ -65,11 +66,23 @@ class PublishError(Exception):
 # --- diff -----------------------------------------------------------------------------------
 
 
+# Facts that identify a recommendation: changing one of them on an existing recommendation
+# (two recommendations' contents swapped, a wrong section pasted) must be confirmed on publish.
+GUARDED_FIELDS = ("chapter", "section", "grade", "source")
+
+
 @dataclass(frozen=True)
 class Diff:
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    fields: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (id, names of the fields that changed)
+
+    @property
+    def guarded(self) -> tuple[str, ...]:
+        """Existing recommendations whose chapter, section, grade or source changed."""
+        return tuple(f"{i} ({', '.join(f for f in names if f in GUARDED_FIELDS)})" for i, names in self.fields
+                     if re.match(r"^R\d+$", i) and set(names) & set(GUARDED_FIELDS))
 
     @property
     def empty(self) -> bool:
@@ -83,9 +96,10 @@ class Diff:
         if self.empty:
             return "Ingen endringer i innholdet."
         lines = [f"Endringer: {len(self.added)} lagt til, {len(self.changed)} endret, {len(self.removed)} fjernet"]
+        named = dict(self.fields)
         for label, ids in (("Lagt til", self.added), ("Endret", self.changed), ("Fjernet", self.removed)):
             if ids:
-                shown = ", ".join(ids[:limit])
+                shown = ", ".join(f"{i} ({', '.join(named[i])})" if named.get(i) else i for i in ids[:limit])
                 more = f" … og {len(ids) - limit} til" if len(ids) > limit else ""
                 lines.append(f"{label}: {shown}{more}")
         return "\n".join(lines)
@@ -110,11 +124,19 @@ def _order(key: str) -> tuple[int, str, int]:
 
 def diff_corpora(old: Corpus | None, new: Corpus | None) -> Diff:
     before, after = _keyed(old), _keyed(new)
+    changed = tuple(sorted((k for k in after if k in before and after[k] != before[k]), key=_order))
     return Diff(
         added=tuple(sorted((k for k in after if k not in before), key=_order)),
-        changed=tuple(sorted((k for k in after if k in before and after[k] != before[k]), key=_order)),
+        changed=changed,
         removed=tuple(sorted((k for k in before if k not in after), key=_order)),
+        fields=tuple((k, _changed_fields(before[k], after[k])) for k in changed),
     )
+
+
+def _changed_fields(old: Any, new: Any) -> tuple[str, ...]:
+    if not (dataclasses.is_dataclass(old) and dataclasses.is_dataclass(new)) or type(old) is not type(new):
+        return ()
+    return tuple(f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name))
 
 
 # --- the folder -----------------------------------------------------------------------------
@@ -422,20 +444,21 @@ class Publisher:
 
     # -- publishing
 
-    def publish_staged(self, admin: int | str, note: str | None = None) -> PublishResult:
+    def publish_staged(self, admin: int | str, note: str | None = None, confirm: bool = False) -> PublishResult:
         staged = self.store.staged(admin)
         if not staged:
             raise PublishError("nothing staged", "Ingenting er klart til publisering. Send en YAML-fil først.")
         result = self._publish(lambda current: {**current, **staged}, admin,
-                               note or "publisert: " + ", ".join(sorted(staged)), "publish")
+                               note or "publisert: " + ", ".join(sorted(staged)), "publish", confirm)
         self.store.clear_staging(admin, only=staged)
         return result
 
-    def publish_files(self, files: dict[str, bytes], admin: int | str, note: str | None = None) -> PublishResult:
+    def publish_files(self, files: dict[str, bytes], admin: int | str, note: str | None = None,
+                      confirm: bool = False) -> PublishResult:
         """Replace or add the given files (by name) in the live corpus and publish."""
         named = {normalise_name(name): data for name, data in files.items()}
         return self._publish(lambda current: {**current, **named}, admin,
-                             note or "publisert: " + ", ".join(sorted(named)), "publish")
+                             note or "publisert: " + ", ".join(sorted(named)), "publish", confirm)
 
     def publish_set(self, files: dict[str, bytes], admin: int | str, note: str | None = None) -> PublishResult:
         """Make exactly these files the corpus's *.yaml set (files not named are removed)."""
@@ -450,7 +473,9 @@ class Publisher:
         return self._publish(lambda current: files, admin, f"tilbake til versjon {version_id}", "rollback")
 
     def _publish(self, build: Callable[[dict[str, bytes]], dict[str, bytes]], admin: int | str,
-                 note: str, action: str) -> PublishResult:
+                 note: str, action: str, confirm: bool = True) -> PublishResult:
+        """`confirm`: the admin has seen and accepted changes to recommendations' chapter, section,
+        grade or source (a rollback restores a version that was published before, so needs none)."""
         with publish_lock(self.corpus_dir):
             self.reconcile_held()
             current = read_snapshot(self.corpus_dir)
@@ -465,6 +490,12 @@ class Publisher:
             diff = diff_corpora(self._corpus_of(current), result.corpus)
             if checksum == checksum_of(current):
                 return PublishResult(None, checksum, diff, unchanged=True)
+            if diff.guarded and not confirm:
+                raise PublishError(
+                    f"{action} needs confirmation: {', '.join(diff.guarded)}",
+                    "Endringen flytter eller bytter kilde for anbefalinger som finnes fra før: "
+                    + "; ".join(diff.guarded) + ". Sjekk at numrene ikke er byttet om. Publiser med "
+                    "«/publiser bekreft» (eller --confirm på kommandolinjen) hvis det er riktig. Ingenting er publisert.")
             log.debug("publish phase: validated")
             try:
                 tmp = write_tree(self.corpus_dir, files)

@@ -6,6 +6,8 @@ import logging
 import os
 import threading
 
+import re
+
 import pytest
 
 from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus
@@ -393,3 +395,27 @@ def test_numbers_missing_comes_first_among_many_errors(corpus):
 
     problems = [Problem("a.yaml", n, "feil") for n in range(1, 40)] + [Problem("corpus", 0, "numbers missing: 5")]
     assert _problems_text(problems).splitlines()[0].endswith("numbers missing: 5")
+
+
+def _swap_r68_r69(text: str) -> str:
+    """Swap the two recommendations' contents, keeping each id and number (an admin's slip)."""
+    blocks = re.split(r"(?m)^(?=- id: )", text)
+    index = {re.match(r"- id: (\S+)", b).group(1): i for i, b in enumerate(blocks) if b.startswith("- id: ")}
+    a, b = blocks[index["R68"]], blocks[index["R69"]]
+    body = lambda block: block.split("\n", 2)[2]  # after «- id» and «number»
+    head = lambda block: "\n".join(block.split("\n", 2)[:2]) + "\n"
+    blocks[index["R68"]], blocks[index["R69"]] = head(a) + body(b), head(b) + body(a)
+    return "".join(blocks)
+
+
+def test_swapped_recommendations_need_confirmation(publisher, corpus, live):
+    """Issue 13, item 6: «anbefaling 69» must not silently start showing R68's text."""
+    name = "kapittel-8-roller-og-ansvar.yaml"
+    swapped = _swap_r68_r69((corpus / name).read_text(encoding="utf-8")).encode("utf-8")
+    before = live.current.corpus.checksum
+    with pytest.raises(PublishError) as info:
+        publisher.publish_files({name: swapped}, "cli")
+    assert re.search(r"R68 \([^)]*section", info.value.user_text) and re.search(r"R69 \([^)]*section", info.value.user_text)
+    assert "bekreft" in info.value.user_text and live.current.corpus.checksum == before
+    result = publisher.publish_files({name: swapped}, "cli", confirm=True)
+    assert result.version_id and "R69 (" in result.diff.summary() and "section" in result.diff.summary()

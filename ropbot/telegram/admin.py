@@ -318,8 +318,11 @@ def _publish_text(result: Any) -> str:
 async def cmd_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
-    note = " ".join(context.args or ()).strip()[:200] or None
-    await _work(update, context, lambda: _publish_text(deps.publisher.publish_staged(admin, note)), "publish")
+    args = list(context.args or ())
+    confirm = bool(args) and args[0].lower() in ("bekreft", "confirm")
+    note = " ".join(args[1:] if confirm else args).strip()[:200] or None
+    await _work(update, context, lambda: _publish_text(deps.publisher.publish_staged(admin, note, confirm)),
+                "publish")
 
 
 async def cmd_discard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
