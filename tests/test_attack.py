@@ -73,16 +73,16 @@ def test_2000_messages_through_the_offline_handler_stack(live, caplog):
     async def scenario(bot: Bot) -> None:
         for i, text in enumerate(texts_):
             if not text.strip() or "\ud800" in text or "\udfff" in text:
-                await bot.other(chat_id=100 + i % 7)  # Telegram never delivers empty or unencodable text
+                await bot.other(chat_id=100 + i)  # Telegram never delivers empty or unencodable text
             else:
-                await bot.text(text[:4096], chat_id=100 + i % 7)
+                await bot.text(text[:4096], chat_id=100 + i)  # one user each: the flood limit stays out of it
 
     with caplog.at_level(logging.WARNING):
         # Telegram's send limits are not what is attacked here; with them 2,000 replies take 70 s.
         bot = run(live, Engine(live), scenario, rate_limiter=None)
     sent = bot.request.sent()
     assert len(sent) >= 2_000
-    errors = [p for p in sent if p["text"] == texts.ERROR]
+    errors = [p for p in sent if p["text"] in (texts.ERROR, texts.SLOW_DOWN)]  # every message was answered
     for params in sent:
         if params.get("parse_mode") == "HTML":
             check_html(params["text"])

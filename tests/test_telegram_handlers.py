@@ -947,3 +947,21 @@ def test_digits_that_int_rejects_get_the_usage(play) -> None:
     sent = play(scenario).request.texts()
     assert sent[0] == sent[1] and sent[0].startswith("Skriv nummeret")  # the usage, not an apology
     assert len(sent) >= 3 and texts.ERROR not in sent
+
+
+def test_a_flood_gets_one_notice_and_never_loses_a_crisis_card(play) -> None:
+    """Issue 13, item 2: a per-user limit with a kind reply; other chats are unaffected."""
+    from ropbot.telegram.handlers import RATE_MAX
+
+    async def scenario(bot: Bot) -> None:
+        for n in range(RATE_MAX + 10):
+            await bot.text(f"{R69_QUESTION} {n}", chat_id=5)
+        await bot.text("jeg har tatt alle pillene mine og vil dø nå", chat_id=5)
+        await bot.text(R69_QUESTION, chat_id=6)
+
+    bot = play(scenario)
+    flood = [p["text"] for p in bot.request.sent(5)]
+    assert sum(t == texts.SLOW_DOWN for t in flood) == 1
+    assert len(flood) <= RATE_MAX + 1 + 2  # the answers, one notice, the card
+    assert "113" in flood[-1] and "Er noen i fare" in flood[-1]
+    assert bot.request.sent(6)[0]["text"].startswith("<b>Anbefaling 69")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
@@ -224,6 +226,15 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message.chat.type != ChatType.PRIVATE:
         text = strip_mention(message, context.bot.username)
     d = deps(context)
+    if flooding(context):
+        # A flood gets one kind word per window and no engine work, but never loses a crisis card.
+        safety = d.engine.knowledge.crisis.assess(text)
+        if safety.level == ACUTE:
+            await reply(update, context, views.crisis_card(d.engine.handle(text, audience_of(context))))
+        elif warn_once(context):
+            await reply(update, context, Screen((esc(texts.SLOW_DOWN),)))
+        context.skip_touch = True
+        return
     audience = audience_of(context)
     asked, latency_ms = views.ask(d.engine, audience, text)
     acute = asked.urgency == ACUTE
@@ -235,6 +246,36 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         context.skip_touch = True  # recording the question already noted the user as active
     if result.screen is not None:
         await reply(update, context, result.screen)
+
+
+# At most this many typed messages per user in this many seconds; more is a flood (a script, or
+# a stuck key), and answering it would slow every other chat on the same event loop.
+RATE_MAX = 20
+RATE_WINDOW = 10.0
+
+
+def flooding(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    data = context.user_data
+    if data is None:
+        return False
+    times: deque[float] = data.setdefault("recent", deque(maxlen=RATE_MAX))
+    now = time.monotonic()
+    if len(times) == RATE_MAX and now - times[0] < RATE_WINDOW:
+        return True
+    times.append(now)
+    return False
+
+
+def warn_once(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """True once per window, so a flood gets one notice, not one per message."""
+    data = context.user_data
+    if data is None:
+        return False
+    now = time.monotonic()
+    if now - data.get("warned", -RATE_WINDOW) < RATE_WINDOW:
+        return False
+    data["warned"] = now
+    return True
 
 
 def strip_mention(message: Message, username: str | None) -> str:

@@ -119,6 +119,8 @@ NON_TEXT = (
     "Jeg kan bare lese tekst. Skriv spørsmålet ditt med ord, eller skriv /hjelp for eksempler."
 )
 ERROR = "Beklager, noe gikk galt hos meg. Prøv igjen om litt."
+SLOW_DOWN = ("Du sender mange meldinger på kort tid, så jeg tar en liten pause med å svare. Send spørsmålet "
+             "igjen om noen sekunder. Er noen i fare nå, ring 113.")
 
 INLINE_EMPTY_BUTTON = "Spør ropbot i en privat chat"
 INLINE_NO_ANSWER_BUTTON = "Fant ikke noe svar – spør ropbot direkte"
