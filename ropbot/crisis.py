@@ -281,16 +281,10 @@ class Model:
         found = grams(word)
         return sum(weights.get("c:" + g, 0.0) for g in found), len(found)
 
-    def probability(self, features: Mapping[str, float]) -> float:
-        weights = self.weights
-        z = self.bias + math.fsum(weights.get(f, 0.0) * v for f, v in features.items())
-        if f"s:{self.gate}" in features:
-            z += self.gate_bonus
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
-
     def probability_of(self, folded_words: Sequence[str], signals: Iterable[str],
                        toks: set[str] | None = None) -> float:
-        """Equal to `probability(vector(folded_words, signals))`, without building the vector.
+        """The fitted model's probability for `vector(folded_words, signals)` (the features the
+        trainer saw), computed without building that vector.
         `toks`: `_tokens(folded_words)` when the caller has it already."""
         z = self.bias
         total_w, total_n = 0.0, 0

@@ -185,3 +185,21 @@ def test_results_do_not_depend_on_the_hash_seed():
 def test_a_real_word_is_not_taken_for_a_typo(rules: CrisisRules):
     """«sister» is one letter from «rister» (shakes), but it is a word, not a typo."""
     assert not rules.assess("My sister has bipolar disorder and uses cocaine on weekends").kinds
+
+
+def test_the_fast_score_equals_the_model_on_the_trainers_features(rules: CrisisRules):
+    """assess() scores without building the feature vector; it must give what the fitted
+    logistic model gives on the vector the trainer used."""
+    import math
+
+    from ropbot.crisis import features, shape, vector, words
+
+    model = rules.model
+    for text in ("jeg vil ikke leve lenger", "hvem følger opp den somatiske helsa?",
+                 "han har tatt 20 zopiklon og puster rart. hva gjør jeg?"):
+        signals, pairs = rules.signals(text)
+        folded = words(text)
+        feats = features(signals, pairs) | shape(text, len(folded))
+        z = model.bias + math.fsum(model.weights.get(k, 0.0) * v for k, v in vector(folded, feats).items())
+        z += model.gate_bonus if model.gate in feats else 0.0
+        assert abs(1 / (1 + math.exp(-z)) - model.probability_of(folded, feats)) < 1e-9
