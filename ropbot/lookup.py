@@ -19,6 +19,7 @@ from .yamlio import load_file
 _TOKEN = re.compile(r"\b[a-z]\d{1,3}\b|\d+(?:\.\d+)+\.?|\d+\.?|[a-zæøå]+\.?|[#&,+–-]")
 _SECTION = re.compile(r"^\d+(?:\.\d+)+$")
 MAX_NUMBERS = 10  # a list longer than this is not a lookup someone typed on purpose
+MAX_TOKENS = 200  # a lookup stands near the start; a 4,096-character message is not read to the end
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Lookup:
         """Numbers and sections a message asks for. `whole`: the message may be only a number («69»)."""
         tokens = [t.rstrip(".") if not _SECTION.match(t.rstrip(".")) else t.rstrip(".")
                   for t in _TOKEN.findall(text.lower())]
-        tokens = [t for t in tokens if t]
+        tokens = [t for t in tokens if t][:MAX_TOKENS]
         numbers: list[int] = []
         sections: list[str] = []
         if whole and len(tokens) == 1 and tokens[0].isdigit():
