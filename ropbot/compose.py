@@ -224,9 +224,8 @@ def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: 
         return Reply(FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
     near = [corpus.get(h.id) for h in hits[:3]]
     examples = [e.examples[0] for e in near if e is not None and getattr(e, "examples", ())]
-    reply = fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
-                     talk.examples_heading or "Eksempler på spørsmål:")
-    return reply
+    return fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
+                    talk.examples_heading or "Eksempler på spørsmål:")
 
 
 def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: Reply | None = None) -> Reply:

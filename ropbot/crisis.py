@@ -200,9 +200,6 @@ class Assessment:
     kinds: frozenset[str]        # the concepts named: suicide, selfharm, overdose, danger, violence
     probability: float = 0.0     # the model's estimate that the message is acute
 
-    def __bool__(self) -> bool:
-        return self.level is not None
-
 
 NONE = Assessment(None, frozenset())
 

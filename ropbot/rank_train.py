@@ -19,7 +19,7 @@ from typing import Any, Sequence
 from .engine import STAFF_TOPIC_FACTOR
 from .intents import RELATIVE, STAFF
 from .live import Knowledge
-from .matcher import FEATURES, Matcher
+from .matcher import FEATURES
 from .yamlio import load_file
 
 SEED = 20261128
@@ -39,16 +39,15 @@ def _audience(row: dict[str, Any]) -> str:
 
 def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
     """For every message: its leaders' feature rows and which of them are right."""
-    plain = Matcher.__new__(Matcher)
-    plain.__dict__.update(k.matcher.__dict__)
-    plain.ranker = None  # features do not depend on the ranker; ordering of leaders by BM25 only
     out = []
     for path in sets:
         for row in load_file(path, path.name):
             audience = _audience(row)
             right = {row["label"], *(row.get("also") or ())} if "label" in row else set()
             words = k.normalizer.words(row["text"])
-            hits = plain.rank(row["text"], limit=50, words=words, relative=audience == RELATIVE,
+            # Every leader comes back (limit above CANDIDATES + FOCUS_CANDIDATES), and its features
+            # do not depend on the fitted ranker, which only orders them.
+            hits = k.matcher.rank(row["text"], limit=50, words=words, relative=audience == RELATIVE,
                               topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
                               focus=k.conversation.focus(row["text"]))
             out.append({"text": row["text"], "audience": audience, "kind": path.name.split("-")[0],
