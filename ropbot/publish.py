@@ -44,7 +44,7 @@ from .loader import LoadResult, checksum_of, load_files
 from .model import Corpus
 from .reports import format_versions
 from .store import Store, StoreError
-from .validate import Problem
+from .validate import Problem, format_problems
 from .yamlio import YamlError, decode
 
 log = logging.getLogger(__name__)
@@ -378,14 +378,6 @@ def normalise_name(name: str) -> str:
     return base[:-4] + ".yaml" if base.endswith(".yml") else base
 
 
-def _problems_text(problems: list[Problem], limit: int = 15) -> str:
-    problems = sorted(problems, key=lambda p: not p.decisive)  # stable: the rest keep their order
-    shown = [f"• {p}" for p in problems[:limit]]
-    if len(problems) > limit:
-        shown.append(f"… og {len(problems) - limit} feil til")
-    return "\n".join(shown)
-
-
 class Publisher:
     """Stages, publishes and rolls back corpus versions for one corpus folder and store."""
 
@@ -484,7 +476,7 @@ class Publisher:
             if not result.ok:
                 raise PublishError(
                     f"{action} refused: {len(result.errors)} errors",
-                    "Endringen er ikke gyldig, så ingenting ble publisert:\n" + _problems_text(result.errors),
+                    "Endringen er ikke gyldig, så ingenting ble publisert:\n" + format_problems(result.errors, limit=15),
                     result.errors)
             checksum = checksum_of(files)
             diff = diff_corpora(self._corpus_of(current), result.corpus)

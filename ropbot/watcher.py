@@ -14,6 +14,7 @@ from typing import Any
 
 from .loader import checksum_of
 from .publish import Publisher, read_snapshot, recover
+from .validate import format_problems
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class CorpusWatcher:
         if not reloaded.ok:
             self._refused = checksum
             log.warning("corpus on disk changed but does not validate; keeping %s. Errors:\n%s",
-                        self.live.current.corpus.checksum[:12], "\n".join(map(str, reloaded.errors[:20])))
+                        self.live.current.corpus.checksum[:12], format_problems(reloaded.errors))
             return "refused"
         if self.publisher is not None:
             try:  # the change goes into the version history too

@@ -390,11 +390,11 @@ def test_a_file_name_with_a_path_is_refused_not_stripped(publisher, name):
 
 
 def test_numbers_missing_comes_first_among_many_errors(corpus):
-    from ropbot.publish import _problems_text
-    from ropbot.validate import Problem
+    from ropbot.validate import Problem, format_problems
 
     problems = [Problem("a.yaml", n, "feil") for n in range(1, 40)] + [Problem("corpus", 0, "numbers missing: 5")]
-    assert _problems_text(problems).splitlines()[0].endswith("numbers missing: 5")
+    shown = format_problems(problems, limit=15).splitlines()
+    assert shown[0].endswith("numbers missing: 5") and shown[-1] == "… og 25 til"
 
 
 def _swap_r68_r69(text: str) -> str:
