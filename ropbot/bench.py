@@ -6,6 +6,7 @@ import logging
 import random
 import resource
 import statistics
+import string
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -56,13 +57,14 @@ def _questions(path: Path) -> list[str]:
 def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e2e: bool = False,
               repeat: int = 20) -> dict[str, Any]:
     started = time.perf_counter()
-    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
     load_s = time.perf_counter() - started
     engine = Engine(live)
     corpus = live.current.corpus
     questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
 
     latencies = _timed(engine.handle, questions * repeat)
+    hostile = worst_message(engine)
     # The crisis check alone, on the same messages: what it adds to every reply's latency.
     crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
@@ -78,6 +80,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         "match_p50_ms": round(percentile(latencies, 0.50), 3),
         "match_p99_ms": round(percentile(latencies, 0.99), 3),
         "match_mean_ms": round(statistics.mean(latencies), 3),
+        **hostile,
         "crisis_p50_ms": round(percentile(crisis_latencies, 0.50), 3),
         "crisis_p99_ms": round(percentile(crisis_latencies, 0.99), 3),
         "entries_100x": entries_100x,
@@ -90,6 +93,57 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     report.update(channel)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
+
+
+MAX_MESSAGE = 4096  # Telegram's limit for one text message
+HOSTILE_KINDS = ("words", "examples", "shuffled", "one_word", "compounds", "digits", "printable", "unicode",
+                 "emoji", "crisis", "numbers")
+
+
+def hostile_messages(corpus: Corpus, per_kind: int = 30, seed: int = 4096) -> list[tuple[str, str]]:
+    """(kind, text) pairs of at most 4,096 characters, each kind costly in its own way: many
+    unknown words (typo correction, compound splitting), one endless word, digit runs (masking,
+    lookups), scripts and symbols, and crisis words (every term of the lexicon tried)."""
+    rng = random.Random(seed)
+    real = [e for e in corpus.entries() if e.answerable]
+    words = sorted({w for e in real for t in (e.text, e.plain, *e.examples) for w in t.split()})
+    examples = [x for e in real for x in e.examples]
+    crisis = "jeg vil ta livet mitt overdose piller henge i kveld nå kniv slå puster ikke våkner".split()
+
+    def make(kind: str) -> str:
+        if kind == "words":
+            return " ".join(rng.choice(words) for _ in range(800))
+        if kind == "examples":
+            return " ".join(rng.choice(examples) for _ in range(80))
+        if kind == "shuffled":  # every word a typo no cache has seen
+            return " ".join("".join(rng.sample(w, len(w))) for w in (rng.choice(words) for _ in range(800)))
+        if kind == "one_word":
+            return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzæøå") for _ in range(MAX_MESSAGE))
+        if kind == "compounds":
+            return " ".join("".join(rng.choice(words) for _ in range(5)) for _ in range(150))
+        if kind == "digits":
+            return " ".join(str(rng.randrange(10 ** 11)) for _ in range(400))
+        if kind == "printable":
+            return "".join(rng.choice(string.printable) for _ in range(MAX_MESSAGE))
+        if kind == "unicode":
+            return "".join(chr(rng.randrange(32, 0x2FFF)) for _ in range(MAX_MESSAGE))
+        if kind == "emoji":
+            return "😭🔪" * 1024
+        if kind == "crisis":
+            return " ".join(rng.choice(crisis) for _ in range(900))
+        return " ".join(f"anbefaling {rng.randrange(200)}" for _ in range(400))
+
+    return [(kind, make(kind)[:MAX_MESSAGE]) for kind in HOSTILE_KINDS for _ in range(per_kind)]
+
+
+def worst_message(engine: Engine, per_kind: int = 30) -> dict[str, Any]:
+    """Engine time of the costliest hostile message, after a warm-up on ordinary questions:
+    each hostile message is new to every cache, as an attacker's would be."""
+    messages = hostile_messages(engine.knowledge.corpus, per_kind)
+    times = [(ms, kind) for (kind, _), ms in zip(messages, _timed(engine.handle, [t for _, t in messages]))]
+    worst_ms, worst_kind = max(times)
+    return {"worst_message_ms": round(worst_ms, 2), "worst_message_kind": worst_kind,
+            "hostile_messages": len(times), "hostile_p99_ms": round(percentile([t for t, _ in times], 0.99), 2)}
 
 
 def _timed(call: Callable[[str], object], texts: list[str]) -> list[float]:
@@ -143,6 +197,7 @@ def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str,
     if handlers:
         out.update(loadtest.handler_load(settings))
         out.update(_with_store(settings, loadtest))
+        out.update(loadtest.flood_load(settings))
     if e2e:
         out.update(loadtest.e2e_load())
     return out

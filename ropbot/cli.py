@@ -17,7 +17,7 @@ def _engine(settings: Settings):
     from .live import CorpusError, LiveKnowledge
 
     try:
-        return Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir))
+        return Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True))
     except CorpusError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(2) from None

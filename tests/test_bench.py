@@ -17,3 +17,13 @@ def test_synthetic_corpus_recombines_real_entries(live):
 def test_percentile():
     values = [float(i) for i in range(1, 101)]
     assert percentile(values, 0.5) == 51.0 and percentile(values, 0.99) == 100.0 and percentile([], 0.5) == 0.0
+
+
+def test_hostile_messages_are_at_most_one_telegram_message_and_cover_every_kind(live):
+    from ropbot.bench import HOSTILE_KINDS, MAX_MESSAGE, hostile_messages
+
+    messages = hostile_messages(live.current.corpus, per_kind=3)
+    assert {kind for kind, _ in messages} == set(HOSTILE_KINDS) and len(messages) == 3 * len(HOSTILE_KINDS)
+    assert all(0 < len(text) <= MAX_MESSAGE for _, text in messages)
+    assert sum(len(text) > 3000 for _, text in messages) >= 2 * len(HOSTILE_KINDS)  # long, as an attacker sends
+    assert hostile_messages(live.current.corpus, per_kind=3) == messages  # seeded: a bad one can be replayed

@@ -53,21 +53,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """The chat's turn first, then a slot: a chat's waiting updates hold no slot, so one
+        chat's flood (hundreds of queued messages) never keeps other chats from the 256."""
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            await super().process_update(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await super().process_update(update, coroutine)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # One turn of the loop before the work: an update that never waits on the network (a
+        # flooded message, dropped after its crisis check) would otherwise run straight into
+        # the chat's next one, and a flood of them would hold every other chat for seconds.
+        await asyncio.sleep(0)
+        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -189,7 +198,7 @@ def run_telegram(settings: Settings, recorder: Recorder | None = None,
     with publish.publish_lock(settings.corpus_dir.resolve()):
         publish.recover(settings.corpus_dir.resolve())
     try:
-        live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+        live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
     except CorpusError as exc:
         log.error("%s", exc)
         return 2
