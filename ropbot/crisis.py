@@ -29,8 +29,6 @@ from .yamlio import load_file
 ACUTE = "acute"
 CONCERN = "concern"
 CONCEPTS = ("suicide", "selfharm", "overdose", "danger", "violence")
-CUES = ("intent", "now", "self", "other", "past", "professional", "frame", "negation", "support", "worry",
-        "denial", "urgent")
 # Pairs are counted within one sentence: "prøvde i fjor" and "skal i kveld" in different
 # sentences of one story must not cancel each other out.
 GATE = "concept&person&present"

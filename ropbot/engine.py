@@ -105,9 +105,6 @@ class Engine:
                 return term if isinstance(term, Term) else None
         return None
 
-    def by_number(self, number: int, audience: str = STAFF) -> Reply:
-        return _by_number(self.live.current, number, audience)
-
     def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: str) -> Reply:
         hits = self.rank(k, text, words, audience)
         levels = Levels.of(k.matcher.ranker)

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .bench import percentile
+from .bench.stats import percentile
 from .engine import Engine
 from .intents import RELATIVE, STAFF
 from .crisis import ACUTE, CONCERN

@@ -33,7 +33,7 @@ def test_number_out_of_range(engine: Engine):
 
 def test_placeholder_says_not_written_and_links(engine: Engine, live):
     placeholder = next(r for r in live.current.corpus.recommendations if r.status == "placeholder")
-    reply = engine.by_number(placeholder.number)
+    reply = engine.handle(f"anbefaling {placeholder.number}")
     assert "ikke skrevet inn i ropbot" in reply.text()
     assert reply.source_url and reply.source_url.startswith("https://")
 

@@ -1,6 +1,6 @@
 """Admin commands in Telegram, and the store behind the channel's Recorder hooks.
 
-`app.load_plugins` calls `setup(settings, live, engine)`, which opens the store
+`app.run_telegram` calls `setup(settings, live, engine)`, which opens the store
 (purging old rows), settles any interrupted publish, starts the maintenance
 thread (corpus watch + daily purge) and returns `(store, register)`.
 
@@ -29,7 +29,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from ..config import Settings
 from ..loader import coverage
-from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name, read_snapshot, recover
+from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name
 from ..reports import format_stats, format_unanswered, format_versions, group_unanswered
 from ..validate import format_problems
 from ..store import Store, StoreError
@@ -40,7 +40,6 @@ from .render import NO_PREVIEW
 log = logging.getLogger(__name__)
 
 ADMIN_KEY = "ropbot_admin"
-CALLBACK_PREFIX = "adm|"
 PUBLISH_BUTTON = "adm|pub"
 DISCARD_BUTTON = "adm|discard"
 
@@ -237,13 +236,10 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     admin = _actor(update)
 
     def run() -> str:
-        with deps.publisher.lock():  # never interleave with a publish or the watcher
-            recover(deps.publisher.corpus_dir)
-            files = read_snapshot(deps.publisher.corpus_dir)
-            before = deps.live.current.corpus.checksum
-            result = deps.live.reload(files=files)
-            if result.ok:
-                deps.publisher.reconcile_held()
+        done = deps.publisher.reload_from_disk(force=True)
+        result, before = done.result, done.before
+        if result is None:
+            return "Jeg fikk ikke lest corpus/ akkurat nå, så jeg bruker fortsatt versjonen som var lastet."
         _audit(deps, admin, "reload", {"ok": result.ok, "errors": len(result.errors)})
         if not result.ok:
             return (f"corpus/ har {len(result.errors)} feil, så jeg bruker fortsatt versjonen som var lastet "

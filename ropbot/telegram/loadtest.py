@@ -26,7 +26,8 @@ from typing import Any
 
 from telegram import Update
 
-from ..bench import hostile_messages, percentile
+from ..bench.latency import hostile_messages
+from ..bench.stats import percentile
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge

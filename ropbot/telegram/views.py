@@ -192,11 +192,6 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
     return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
 
 
-def deep_link_payload(entry_id: str) -> str:
-    """The start parameter for an entry (the inverse of `deep_link`)."""
-    return entry_id.replace(".", "_")
-
-
 @per_snapshot
 def help_screen(engine: Engine, bot_username: str | None) -> Screen:
     conv = engine.knowledge.conversation

@@ -11,20 +11,15 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Settings
-from .engine import Engine
-from .live import LiveKnowledge
-from .matcher import Matcher
-from .model import Corpus, Topic
-from .normalize import Normalizer, vocabulary_of
+from ..config import Settings
+from ..engine import Engine
+from ..live import LiveKnowledge
+from ..matcher import Matcher
+from ..model import Corpus, Topic
+from ..normalize import Normalizer, vocabulary_of
+from .stats import percentile
 
 log = logging.getLogger(__name__)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile, the one convention every ropbot figure uses (0.0 for no values)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
 
 
 def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[Topic]:
@@ -46,7 +41,7 @@ def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[T
 
 
 def _questions(path: Path) -> list[str]:
-    from .evaluate import load_questions
+    from ..evaluate import load_questions
 
     if path.exists():
         return [q["text"] for q in load_questions(path)]
@@ -189,7 +184,7 @@ def _bench_100x(live: LiveKnowledge, questions: list[str]) -> tuple[list[float],
 
 def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str, Any]:
     try:
-        from .telegram import loadtest
+        from ..telegram import loadtest
     except ImportError as exc:  # the Telegram channel is optional for the core figures
         log.warning("Telegram load test unavailable: %s", exc)
         return {}
@@ -210,7 +205,7 @@ def _with_store(settings: Settings, loadtest: Any) -> dict[str, Any]:
     import tempfile
     from dataclasses import replace
 
-    from .store import Store
+    from ..store import Store
 
     with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
         scratch_settings = replace(settings, db_path=Path(scratch) / "bench.db", salt="bench")
