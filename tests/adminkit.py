@@ -4,7 +4,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ropbot.matcher import Hit
+from ropbot.reply import Hit
 from ropbot.reply import Reply
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,7 +24,7 @@ from ropbot.config import Settings
 from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
 from ropbot.reply import Reply
-from ropbot.reply import Part
+from ropbot.reply import Action, Go, Part
 from ropbot.telegram import callbacks as cb
 from ropbot.telegram import render, texts, views
 from ropbot.telegram.app import build_application
@@ -699,8 +699,8 @@ def test_callback_codec_round_trips() -> None:
     assert cb.decode(cb.encode(cb.SECTION, "8.3.2", edit=True)).edit is True
     with pytest.raises(ValueError):
         cb.encode(cb.SHOW, "x" * 70)
-    assert cb.from_action("view:R69:plain") == "1v|R69|p"
-    assert cb.from_action("noe:nytt") is None
+    assert cb.from_action(Action("Enklere språk", Go.VIEW, "R69", "plain")) == "1v|R69|p"
+    assert cb.from_action(Action("For langt", Go.SHOW, "x" * 70)) is None  # cannot fit: left out
 
 
 # --- groups, non-text, inline, errors ---------------------------------------------------------

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ..matcher import Hit
+from ..reply import Hit
 from ..reply import ANSWERS, Reply
 from ..store import Store, now_utc, ts
 from .stats import percentile
