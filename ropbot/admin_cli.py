@@ -69,7 +69,10 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
         knowledge = live.current
         rank = lambda text: knowledge.matcher.rank(text, limit=1)  # noqa: E731
         title = lambda entry_id: getattr(knowledge.corpus.get(entry_id), "title", None)  # noqa: E731
-    groups = group_unanswered(rows, rank, title, limit=args.limit)
+    from .normalize import Lexicon
+
+    question_words = Lexicon.load(settings.intents_dir / "lexicon.yaml").question_words
+    groups = group_unanswered(rows, rank, title, limit=args.limit, stopwords=question_words)
     if args.json:
         dump({"days": args.days, "questions": len(rows), "groups": groups})
     else:

@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from .intents import Audience
 from .output import dump, json_option
 from .config import Settings, SettingsError
 from .loader import coverage, load_corpus
@@ -43,7 +44,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     engine = _engine(settings)
-    audience = "relative" if args.relative else "staff"
+    audience = Audience.RELATIVE if args.relative else Audience.STAFF
     reply = engine.handle(" ".join(args.question), audience)
     if args.json:
         dump({

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
 from .intents import Audience, Conversation
+from . import texts as T
 from .reply import Hit
 from .model import Corpus, Entry, Recommendation, Role, Term, Topic
 from .offtopic import Theme
@@ -16,12 +17,12 @@ PRO = "pro"
 
 def label(entry: Entry | Term) -> str:
     if isinstance(entry, Recommendation):
-        return f"Anbefaling {entry.number}"
+        return T.RECOMMENDATION.format(entry.number)
     if isinstance(entry, Role):
-        return f"Roller og ansvar {entry.section}"
+        return T.ROLE.format(entry.section)
     if isinstance(entry, Term):
-        return f"Ordliste: {entry.term}"
-    return "For pasienter og pårørende"
+        return T.TERM.format(entry.term)
+    return T.TOPIC
 
 
 def short_label(entry: Entry | Term, limit: int = 40) -> str:
@@ -41,21 +42,18 @@ def location(corpus: Corpus, chapter: str | None, section: str | None) -> str:
     bits = []
     chap = corpus.chapter(chapter)
     if chap:
-        bits.append(f"Kapittel {chap.number} {chap.title}")
+        bits.append(T.CHAPTER.format(chap.number, chap.title))
     sec = corpus.section(section)
     if sec:
         bits.append(f"{sec.number} {sec.title}")
-    return " › ".join(bits) if bits else "Plassering i retningslinjen ikke kjent i ropbot"
-
-
-OTHER_SOURCE_CREDIT = "Skrevet med egne ord av ropbot. Den offisielle teksten finner du via lenken."
+    return " › ".join(bits) if bits else T.NO_LOCATION
 
 
 def credit(corpus: Corpus, entry: Entry) -> str:
     """The guideline's credit line, except on topic pages that rest on another source (e.g. the relatives' guide)."""
     guideline_pages = corpus.guideline.url.lower().rsplit("/", 1)[0]
     if isinstance(entry, Topic) and not entry.source.lower().startswith(guideline_pages):
-        return OTHER_SOURCE_CREDIT
+        return T.OTHER_SOURCE_CREDIT
     return corpus.guideline.credit
 
 
@@ -74,12 +72,12 @@ def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | 
     elif isinstance(entry, Role):
         parts.append(Part("meta", location(corpus, "8", entry.section)))
         if entry.responsible:
-            parts.append(Part("meta", "Ansvarlig: " + ", ".join(entry.responsible)))
+            parts.append(Part("meta", T.RESPONSIBLE + ", ".join(entry.responsible)))
     body = entry.plain if view == PLAIN and entry.plain else entry.text
     parts.append(Part("body", body))
     if isinstance(entry, Role) and view == PRO:
         parts.extend(Part("bullet", p) for p in entry.points)
-    parts.append(Part("source", "Les den offisielle teksten", entry.source))
+    parts.append(Part("source", T.OFFICIAL_TEXT, entry.source))
     parts.append(Part("credit", credit(corpus, entry)))
     return Reply(decision, tuple(parts), entry.id, entry.source, tuple(followups(corpus, entry, view)),
                  hits, audience, view)
@@ -88,7 +86,7 @@ def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | 
 def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
     actions: list[Action] = []
     if entry.plain and entry.text:
-        actions.append(Action("Fagtekst" if view == PLAIN else "Enklere språk",
+        actions.append(Action(T.TO_PRO if view == PLAIN else T.TO_PLAIN,
                               Go.VIEW, entry.id, PRO if view == PLAIN else PLAIN))
     refs: list[str] = []
     if isinstance(entry, Recommendation):
@@ -109,24 +107,23 @@ def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
 def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: str, decision: str,
                       hits: tuple[Hit, ...] = ()) -> Reply:
     parts = [
-        Part("heading", f"Anbefaling {rec.number}"),
+        Part("heading", T.RECOMMENDATION.format(rec.number)),
         Part("meta", location(corpus, rec.chapter, rec.section)),
-        Part("body", f"Teksten til anbefaling {rec.number} er ikke skrevet inn i ropbot ennå. "
-                     "Les den offisielle teksten hos Helsebiblioteket."),
-        Part("source", "Offisiell tekst", rec.source),
+        Part("body", T.NOT_WRITTEN.format(rec.number)),
+        Part("source", T.OFFICIAL_TEXT_SHORT, rec.source),
         Part("credit", corpus.guideline.credit),
     ]
-    actions = (Action(f"Hele {rec.section}", Go.SECTION, rec.section),) if rec.section else ()
+    actions = (Action(T.WHOLE_SECTION.format(rec.section), Go.SECTION, rec.section),) if rec.section else ()
     return Reply(decision, tuple(parts), rec.id, rec.source, actions, hits, audience)
 
 
 def term_reply(corpus: Corpus, term: Term, audience: str, hits: tuple[Hit, ...] = ()) -> Reply:
     parts = [Part("heading", f"{term.term}"), Part("body", term.definition)]
     if term.aliases:
-        parts.append(Part("meta", "Også kalt: " + ", ".join(term.aliases[:5])))
+        parts.append(Part("meta", T.ALSO_CALLED + ", ".join(term.aliases[:5])))
     if term.source:
-        parts.append(Part("source", "Kilde", term.source))
-    parts.append(Part("credit", "Ordforklaring skrevet av ropbot."))
+        parts.append(Part("source", T.SOURCE, term.source))
+    parts.append(Part("credit", T.TERM_CREDIT))
     actions = tuple(Action(short_label(o, 32), Go.SHOW, o.id) for ref in term.see[:4] if (o := corpus.get(ref)))
     return Reply(Decision.GLOSSARY, tuple(parts), term.id, term.source, actions, hits, audience)
 
@@ -142,25 +139,25 @@ def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
     if isinstance(role, Role):
         parts.append(Part("body", role.plain if audience == Audience.RELATIVE and role.plain else role.text))
     if recs:
-        parts.append(Part("body", "Anbefalinger i dette underkapitlet:"))
-        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else 'ikke skrevet inn ennå'}")
+        parts.append(Part("body", T.SECTION_RECOMMENDATIONS))
+        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else T.NOT_WRITTEN_SHORT}")
                      for r in recs)
     elif not isinstance(role, Role):
-        parts.append(Part("body", "ropbot har ingen anbefalinger fra dette underkapitlet."))
+        parts.append(Part("body", T.SECTION_EMPTY))
     if section.url:
-        parts.append(Part("source", "Les den offisielle teksten", section.url))
+        parts.append(Part("source", T.OFFICIAL_TEXT, section.url))
     actions = tuple(Action(short_label(r, 32), Go.SHOW, r.id) for r in recs[:8])
     return Reply(Decision.BROWSE, tuple(parts), None, section.url, actions, (), audience)
 
 
 def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> Reply:
     parts = [Part("body", intro)] if intro else []
-    parts.append(Part("heading", "Kapitler med anbefalinger"))
+    parts.append(Part("heading", T.CHAPTERS))
     actions = []
     for chapter in corpus.chapters:
         count = sum(1 for r in corpus.recommendations if r.chapter == chapter.number)
         if count:
-            parts.append(Part("bullet", f"Kapittel {chapter.number} {chapter.title} ({count} anbefalinger)"))
+            parts.append(Part("bullet", T.CHAPTER_LINE.format(chapter.number, chapter.title, count)))
             actions.append(Action(f"{chapter.number} {chapter.title}"[:40], Go.CHAPTER, chapter.number))
     return Reply(Decision.BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
 
@@ -184,7 +181,7 @@ def several(replies: list[Reply], audience: str) -> Reply:
     return Reply(Decision.NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
 
 
-def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: str = "Kanskje et av disse?") -> Reply:
+def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: str = T.DID_YOU_MEAN) -> Reply:
     options = [corpus.get(h.id) for h in hits[:3]]
     parts = [Part("body", intro)]
     parts.extend(Part("bullet", f"{label(o)}: {o.term if isinstance(o, Term) else o.title}") for o in options if o)
@@ -193,12 +190,12 @@ def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: st
 
 
 def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...],
-             heading: str = "Eksempler på spørsmål:") -> Reply:
+             heading: str = T.EXAMPLES) -> Reply:
     parts = [Part("body", text)]
     if examples:
         parts.append(Part("body", heading))
         parts.extend(Part("bullet", e) for e in examples[:3])
-    actions = (Action("Bla i kapitlene", Go.CHAPTERS), Action("Roller og ansvar", Go.ROLES))
+    actions = (Action(T.BROWSE_CHAPTERS, Go.CHAPTERS), Action(T.ROLES, Go.ROLES))
     return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
@@ -206,7 +203,7 @@ def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: str) -> Reply:
     """A need the guideline does not cover: say so, and link the services the note names."""
     parts = [Part("body", theme.note)]
     parts.extend(Part("source", s.name + (f" ({s.phone})" if s.phone else ""), s.url) for s in theme.services[:3])
-    actions = (Action("Bla i kapitlene", Go.CHAPTERS),)
+    actions = (Action(T.BROWSE_CHAPTERS, Go.CHAPTERS),)
     return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
@@ -219,12 +216,12 @@ def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: 
             parts.append(Part("body", talk.helpline))
         page = corpus.get(talk.relative_page)
         actions = [Action(short_label(page), Go.SHOW, page.id)] if page is not None else []
-        actions.append(Action("Bla i kapitlene", Go.CHAPTERS))
+        actions.append(Action(T.BROWSE_CHAPTERS, Go.CHAPTERS))
         return Reply(Decision.FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
     near = [corpus.get(h.id) for h in hits[:3]]
     examples = [e.examples[0] for e in near if e is not None and getattr(e, "examples", ())]
     return fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
-                    talk.examples_heading or "Eksempler på spørsmål:")
+                    talk.examples_heading or T.EXAMPLES)
 
 
 def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: Reply | None = None) -> Reply:

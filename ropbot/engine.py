@@ -6,7 +6,6 @@ audience to use from now on (a relative's cue switches it and it sticks).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 from . import compose
@@ -14,6 +13,7 @@ from .crisis import ACUTE, CONCERN
 from .intents import Audience
 from .live import Knowledge, LiveKnowledge
 from .matcher import Ranker
+from . import texts as T
 from .reply import Hit
 from .model import Corpus, Entry, Term
 from .normalize import fold
@@ -34,8 +34,6 @@ TIE_BLEND = 0.07
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.75
 
-_GLOSSARY = re.compile(r"^(?:/ordliste\s+|hva|kva)\s*(?:er|betyr|står|menes med|meinast med)?\s*"
-                       r"(?:et|en|ei|eit|ein)?\s*(.+?)(?:\s+for)?\s*\??$")
 
 
 class Engine:
@@ -57,8 +55,7 @@ class Engine:
         if folded:
             reply = self._understand(k, text, words, folded, raw, audience)
         else:
-            reply = Reply(Decision.EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
-                                               "Skriv /hjelp for eksempler."),), audience=audience)
+            reply = Reply(Decision.EMPTY, (Part("body", T.EMPTY),), audience=audience)
         if safety.level == ACUTE:
             asked = reply if k.conversation.asks(raw) else None
             return compose.crisis_reply(k.crisis, safety, audience, asked)
@@ -89,7 +86,7 @@ class Engine:
         found = k.lookup.find(raw, k.corpus.section_numbers)
         if found:
             return _looked_up(k, found.numbers, found.sections, audience)
-        g = _GLOSSARY.match(raw)
+        g = k.lookup.glossary_question.match(raw)
         if g:
             term = self._term(k, g.group(1))
             if term:
@@ -114,17 +111,17 @@ class Engine:
         decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus, levels)
         outside = False
         theme = None
-        if decision != "answer":
+        if decision != Decision.ANSWER:
             theme = k.offtopic.theme(text.lower())
             outside = theme is not None or k.conversation.outside_scope(folded)
             if not outside:
                 decision = decide(hits, levels.answer_at, k.corpus, levels)
-        if decision == "answer":
+        if decision == Decision.ANSWER:
             entry = k.corpus.get(hits[0].id)
             return _entry_reply(k, entry, audience, hits=hits)
         if theme is not None:
             return compose.off_topic(theme, hits, audience)
-        if decision == "did_you_mean" and not outside:
+        if decision == Decision.DID_YOU_MEAN and not outside:
             return compose.did_you_mean(k.corpus, hits, audience, k.conversation.did_you_mean)
         if outside:
             return compose.fallback(k.corpus, k.conversation.out_of_scope, hits, audience, ())
@@ -154,8 +151,7 @@ class Engine:
 def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
     rec = k.corpus.recommendation(number)
     if rec is None:
-        return Reply(Decision.NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
-                                           f"Anbefaling {number} finnes ikke."),), audience=audience)
+        return Reply(Decision.NUMBER, (Part("body", T.NO_SUCH_NUMBER.format(TOTAL_RECOMMENDATIONS, number)),), audience=audience)
     return _entry_reply(k, rec, audience, decision=Decision.NUMBER)
 
 
@@ -166,8 +162,7 @@ def _by_section(k: Knowledge, number: str, audience: str) -> Reply:
     found = compose.section_reply(k.corpus, number, audience)
     if found is not None:
         return found
-    return Reply(Decision.NUMBER, (Part("body", f"Retningslinjen har ikke noe underkapittel {number} som ropbot kjenner. "
-                                       "Skriv /kapitler for å se kapitlene."),), audience=audience)
+    return Reply(Decision.NUMBER, (Part("body", T.NO_SUCH_SECTION.format(number)),), audience=audience)
 
 
 def _looked_up(k: Knowledge, numbers: tuple[int, ...], sections: tuple[str, ...], audience: str) -> Reply:
@@ -211,12 +206,12 @@ class Levels:
 
 
 def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None,
-           levels: Levels = Levels()) -> str:
+           levels: Levels = Levels()) -> Decision:
     """answer, did_you_mean or fallback, from the calibrated confidence of the top hit."""
     if not hits or hits[0].score < levels.suggest_at:
-        return "fallback"
+        return Decision.FALLBACK
     tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < levels.margin
             and not (levels.linked_ties_answer and linked(corpus, hits[0].id, hits[1].id)))
     if hits[0].score >= answer_at and not tied:
-        return "answer"
-    return "did_you_mean"
+        return Decision.ANSWER
+    return Decision.DID_YOU_MEAN

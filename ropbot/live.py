@@ -19,6 +19,7 @@ from .crisis import CrisisRules
 from .intents import Conversation
 from .lookup import Lookup
 from .offtopic import OffTopic
+from .services import ServiceGroups
 from .loader import LoadResult, load_corpus, load_files
 from .matcher import Matcher, Ranker
 from .model import Corpus
@@ -40,6 +41,7 @@ class Knowledge:
     conversation: Conversation
     lookup: Lookup
     offtopic: OffTopic
+    service_groups: ServiceGroups
     normalizer: Normalizer
     matcher: Matcher
     glossary_names: dict[str, str]  # normalised term or alias -> glossary id
@@ -67,6 +69,7 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     conversation = Conversation.load(intents_dir / "conversation.yaml")
     lookup = Lookup.load(intents_dir / "lookup.yaml")
     offtopic = OffTopic.load(intents_dir / "offtopic.yaml")
+    service_groups = ServiceGroups.load(intents_dir / "services.yaml")
     texts = []
     for entry in corpus.entries():
         texts.extend((entry.title, entry.text, entry.plain, *entry.examples, *entry.keywords))
@@ -77,8 +80,8 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     matcher = Matcher(corpus, normalizer, ranker=Ranker.from_data(_json(intents_dir / "ranker.json")))
     names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
              for name in (term.term, *term.aliases)}
-    return Knowledge(corpus, lexicon, crisis, conversation, lookup, offtopic, normalizer, matcher, names, time.time(),
-                     time.perf_counter() - started)
+    return Knowledge(corpus, lexicon, crisis, conversation, lookup, offtopic, service_groups, normalizer, matcher,
+                     names, time.time(), time.perf_counter() - started)
 
 
 def _json(path: Path) -> object:

@@ -41,6 +41,8 @@ class Lookup:
     ranges: frozenset[str]
     number_words: Mapping[str, int]
     tens: Mapping[str, int]
+    markers: frozenset[str] = frozenset()  # «nr», «nummer»: a number follows
+    glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @classmethod
     def load(cls, path: Path) -> "Lookup":
@@ -49,7 +51,8 @@ class Lookup:
         return cls(words("recommendation"), str(data["fuzzy_word"]).lower(), words("prefixes"),
                    words("section"), words("joiners"), words("ranges"),
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
-                   {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()})
+                   {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()},
+                   words("markers"), re.compile(str(data.get("glossary_question") or "(?!)")))
 
     def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
              whole: bool = True) -> Found:
@@ -78,7 +81,7 @@ class Lookup:
                 i = self._numbers_after(tokens, i + 1, numbers)
                 continue
             elif self._number(tok) is not None and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
-                    and tokens[i + 1] not in ("nr", "no", "nummer") and not tok.isdigit():
+                    and tokens[i + 1] not in self.markers and not tok.isdigit():
                 numbers.append(self._number(tok))  # «den tolvte anbefalingen»
             elif tok.isdigit() and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
                     and text.lower().find(tok + ".") >= 0:
@@ -93,7 +96,7 @@ class Lookup:
         return i
 
     def _numbers_after(self, tokens: list[str], i: int, numbers: list[int]) -> int:
-        while i < len(tokens) and (tokens[i] in ("nr", "no", "nummer", "#") or tokens[i] in self.recommendation_words):
+        while i < len(tokens) and (tokens[i] in self.markers or tokens[i] == "#" or tokens[i] in self.recommendation_words):
             i += 1
         if i + 1 < len(tokens) and tokens[i] in ("-", "–") and tokens[i + 1].isdigit():
             numbers.append(-int(tokens[i + 1][:40]))  # «anbefaling -1»: asked for, and does not exist

@@ -22,8 +22,6 @@ from .wordlist import is_real
 from .yamlio import load_file
 
 _TOKEN = re.compile(r"[0-9a-zæøåäöüéèáàóòúç]+")
-_INFLECTIONS = ("", "n", "en", "er", "ene", "ens", "et", "a", "s", "r", "ne", "rs", "ets", "as")
-_EXTRA_SUFFIXES = ("ninger", "ningen", "ingen", "ninga", "inga", "ning", "ing", "else", "ende", "het")
 
 MAX_WORDS = 160  # a long story's first 160 words carry its question; Telegram allows 4,096 characters
 MAX_WORD = 40    # no Norwegian word is longer; a longer run is cut before correction and splitting
@@ -46,6 +44,9 @@ class Lexicon:
     stopwords: frozenset[str] = frozenset()
     known: frozenset[str] = frozenset()
     generic: frozenset[str] = frozenset()
+    inflections: frozenset[str] = frozenset({""})  # endings a protected lemma may carry
+    suffixes: tuple[str, ...] = ()                   # derivational endings cut after Snowball
+    question_words: frozenset[str] = frozenset()     # left out when /ubesvart groups questions
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
@@ -69,8 +70,11 @@ class Lexicon:
         lemmas = tuple(sorted({str(x).lower() for x in data.get("lemmas") or ()}, key=lambda w: (-len(w), w)))
         stop = frozenset(str(x).lower() for x in data.get("stopwords") or ())
         generic = frozenset(str(x).lower() for x in data.get("generic_words") or ()) - stop
+        inflections = frozenset({"", *(str(x).lower() for x in data.get("inflections") or ())})
+        suffixes = tuple(str(x).lower() for x in data.get("suffixes") or ())
         return cls(nynorsk, {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()},
-                   lemmas, stop, frozenset(known | set(lemmas)), generic)
+                   lemmas, stop, frozenset(known | set(lemmas)), generic, inflections, suffixes,
+                   frozenset(str(x).lower() for x in data.get("question_words") or ()))
 
 
 def fold(text: str) -> str:
@@ -114,11 +118,11 @@ class Normalizer:
             return word
         for lemma in self.lexicon.lemmas:
             idx = word.rfind(lemma)
-            if idx >= 0 and word[idx + len(lemma):] in _INFLECTIONS:
+            if idx >= 0 and word[idx + len(lemma):] in self.lexicon.inflections:
                 return word[: idx + len(lemma)]
         with self._snowball_lock:
             stem = self._snowball.stemWord(word)
-        for suffix in _EXTRA_SUFFIXES:
+        for suffix in self.lexicon.suffixes:
             if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
                 return stem[: -len(suffix)]
         return stem

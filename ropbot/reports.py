@@ -65,26 +65,23 @@ GROUP_CUTOFF = 72  # rapidfuzz token_sort_ratio; chosen so rephrasings group but
 REASON_LABELS = {"fallback": "ikke funnet", "low": "usikkert svar", "down": "👎"}
 
 
-# Question words, pronouns and particles: they make unrelated short questions look alike.
-_STOPWORDS = frozenset("""
-    hva hvem hvor hvordan hvorfor hvilken hvilke hvilket når kva kven kor korleis kvifor kan kunne skal skulle
-    må bør vil ville får få fikk er var blir ble bli være har hadde jeg eg meg du deg han hun ho vi oss dere
-    de dei man en ei et ein eit den det dette denne disse min mi mitt mine din di ditt dine sin si sitt sine
-    og eller men om for fra frå til i på av med ved som at å ikke ikkje noe noen nokon noko så da også the
-""".split())
 _MASKS = re.compile(r"\[[a-zæøå\-]+\]")
 
 
-def _group_key(text: str) -> str:
+def _group_key(text: str, stopwords: frozenset[str]) -> str:
     folded = _MASKS.sub(" ", unicodedata.normalize("NFKC", text).casefold())
     words = re.findall(r"[\wæøå-]+", folded)
-    content = [w for w in words if w not in _STOPWORDS]
+    content = [w for w in words if w not in stopwords]
     return " ".join(content or words)
 
 
 def group_unanswered(rows: list[dict[str, Any]], rank: Callable[[str], list[Any]] | None = None,
-                     title: Callable[[str], str | None] | None = None, limit: int = 15) -> list[dict[str, Any]]:
+                     title: Callable[[str], str | None] | None = None, limit: int = 15,
+                     stopwords: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
     """Cluster similar unanswered questions so an admin sees each gap once.
+
+    `stopwords`: question words and particles (intents/lexicon.yaml `question_words`), left out
+    because they make unrelated short questions look alike.
 
     Greedy clustering against each group's first (newest) question with rapidfuzz;
     each group then gets the corpus entry the current matcher ranks closest, which
@@ -97,7 +94,7 @@ def group_unanswered(rows: list[dict[str, Any]], rank: Callable[[str], list[Any]
     groups: list[dict[str, Any]] = []
     keys: list[str] = []
     for row in rows:
-        key = _group_key(row["text"] or "")
+        key = _group_key(row["text"] or "", stopwords)
         if not key:
             continue
         found = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=GROUP_CUTOFF) if keys else None

@@ -654,7 +654,8 @@ def test_every_corpus_button_fits_in_64_bytes(tg_engine: Engine) -> None:
                for a in ("staff", "relative") for v in (None, "plain", "pro")]
     screens += [views.section(tg_engine, s.number, "staff") for c in corpus.chapters for s in c.sections]
     screens += [views.chapter(tg_engine, c.number, "staff") for c in corpus.chapters]
-    screens += [views.service(tg_engine, s.slug, "staff") for s in views.svc.services(corpus)]
+    screens += [views.service(tg_engine, s.slug, "staff")
+                for s in views.svc.services(corpus, tg_engine.knowledge.service_groups)]
     for screen in filter(None, screens):
         for row in (screen.keyboard.inline_keyboard if screen.keyboard else ()):
             for b in row:

@@ -358,7 +358,8 @@ async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         knowledge = deps.live.current
         rows = deps.store.unanswered_rows(days=days)
         groups = group_unanswered(rows, lambda text: knowledge.matcher.rank(text, limit=1),
-                                  lambda i: getattr(knowledge.corpus.get(i), "title", None))
+                                  lambda i: getattr(knowledge.corpus.get(i), "title", None),
+                                  stopwords=knowledge.lexicon.question_words)
         _audit(deps, admin, "unanswered", {"days": days})
         return format_unanswered(groups, len(rows), days)
 

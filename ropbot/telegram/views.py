@@ -27,7 +27,7 @@ from ..model import Role, Term
 from ..reply import Decision, Part, Reply
 from ..validate import TOTAL_RECOMMENDATIONS
 from . import callbacks as cb
-from . import services as svc
+from .. import services as svc
 from . import texts
 from .hooks import SafeRecorder
 from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_chunks, reply_screen,
@@ -362,7 +362,7 @@ def service(engine: Engine, slug: str, audience: str) -> Screen | None:
 
 def _services(engine: Engine) -> tuple[svc.Service, ...]:
     k = engine.knowledge
-    return k.derived("services", lambda: svc.services(k.corpus))
+    return k.derived("services", lambda: svc.services(k.corpus, k.service_groups))
 
 
 # --- /ordliste -----------------------------------------------------------------------------

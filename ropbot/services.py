@@ -2,7 +2,7 @@
 
 Why derived and not hard-coded: the corpus is edited by people who do not
 touch code; when a role section names a new service it should show up in
-/roller without a release. The table below only groups synonyms
+/roller without a release. intents/services.yaml only groups synonyms
 (sosialtjenesten belongs with kommunen) and gives names and order; any
 value it does not know becomes a service of its own.
 """
@@ -12,10 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..model import Corpus, Role
+from pathlib import Path
 
-EVERYONE = ("alle tjenesteytere", "alle tjenester", "alle")
-
+from .model import Corpus, Role
+from .yamlio import load_file
 
 @dataclass(frozen=True)
 class ServiceGroup:
@@ -26,23 +26,21 @@ class ServiceGroup:
     mentions: tuple[str, ...] = ()  # words that place a role here when its text mentions them
 
 
-GROUPS: tuple[ServiceGroup, ...] = (
-    ServiceGroup("kommunen", "Kommunen", "G-kommunehelsetjenesten",
-                 ("kommunen", "kommune", "kommunene", "helse- og omsorgstjenesten", "sosialtjenesten",
-                  "primærhelsetjenesten", "kommunehelsetjenesten", "boligsosialt arbeid", "helsetjenesten",
-                  "koordinerende enhet", "legevakt", "legevakten")),
-    ServiceGroup("fastlegen", "Fastlegen", "G-fastlege", ("fastlegen", "fastlege", "fastleger")),
-    ServiceGroup("nav", "NAV", "G-nav", ("nav",)),
-    ServiceGroup("dps", "DPS og psykisk helsevern", "G-dps",
-                 ("dps", "psykisk helsevern", "distriktspsykiatrisk senter")),
-    ServiceGroup("tsb", "TSB (rusbehandling i spesialisthelsetjenesten)", "G-tsb",
-                 ("tsb", "tverrfaglig spesialisert behandling", "tverrfaglig spesialisert rusbehandling")),
-    ServiceGroup("hf", "Helseforetakene og spesialisthelsetjenesten", "G-helseforetak",
-                 ("helseforetakene", "helseforetak", "spesialisthelsetjenesten")),
-    ServiceGroup("krim", "Kriminalomsorgen og fengselshelsetjenesten", "G-kriminalomsorgen",
-                 ("kriminalomsorgen", "kriminalomsorg", "fengselshelsetjenesten"),
-                 mentions=("fengsel", "kriminalomsorg", "soning", "innsatt")),
-)
+@dataclass(frozen=True)
+class ServiceGroups:
+    """Which `responsible` values are one service, in the order the list shows them
+    (intents/services.yaml: service synonyms are language data)."""
+
+    groups: tuple[ServiceGroup, ...] = ()
+    everyone: tuple[str, ...] = ()  # values meaning every service («alle tjenesteytere»)
+
+    @classmethod
+    def load(cls, path: Path) -> "ServiceGroups":
+        data = load_file(path, f"intents/{path.name}") or {}
+        lower = lambda values: tuple(str(v).strip().lower() for v in values or ())  # noqa: E731
+        return cls(tuple(ServiceGroup(str(g["slug"]), str(g["name"]), g.get("term"), lower(g.get("values")),
+                                      lower(g.get("mentions"))) for g in data.get("groups") or ()),
+                   lower(data.get("everyone")))
 
 
 @dataclass(frozen=True)
@@ -54,16 +52,16 @@ class Service:
     mentioned: tuple[Role, ...]  # sections that only mention it in their text
 
 
-def services(corpus: Corpus) -> tuple[Service, ...]:
+def services(corpus: Corpus, known: ServiceGroups) -> tuple[Service, ...]:
     """Services that have at least one role section, known groups first, in a stable order."""
-    by_value = {v: g for g in GROUPS for v in g.values}
-    named: dict[str, list[Role]] = {g.slug: [] for g in GROUPS}
+    by_value = {v: g for g in known.groups for v in g.values}
+    named: dict[str, list[Role]] = {g.slug: [] for g in known.groups}
     extra: dict[str, tuple[str, list[Role]]] = {}
     everyone: list[Role] = []
     for role in corpus.roles:
         for value in role.responsible:
             key = value.strip().lower()
-            if key in EVERYONE:
+            if key in known.everyone:
                 everyone.append(role)
                 continue
             group = by_value.get(key)
@@ -74,7 +72,7 @@ def services(corpus: Corpus) -> tuple[Service, ...]:
                 extra.setdefault(slug, (value.strip()[:1].upper() + value.strip()[1:], []))
                 _add(extra[slug][1], role)
     out: list[Service] = []
-    for group in GROUPS:
+    for group in known.groups:
         roles = named[group.slug]
         mentioned = [r for r in corpus.roles if r not in roles and _mentions(r, group.mentions)]
         if not roles and not mentioned:
@@ -89,8 +87,8 @@ def services(corpus: Corpus) -> tuple[Service, ...]:
     return tuple(out)
 
 
-def service(corpus: Corpus, slug: str) -> Service | None:
-    return next((s for s in services(corpus) if s.slug == slug), None)
+def service(corpus: Corpus, known: ServiceGroups, slug: str) -> Service | None:
+    return next((s for s in services(corpus, known) if s.slug == slug), None)
 
 
 def slugify(value: str) -> str:
