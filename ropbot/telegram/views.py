@@ -27,7 +27,7 @@ from ..model import Role, Term
 from ..reply import (ANSWER, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Part, Reply)
 from ..validate import TOTAL_RECOMMENDATIONS
 from . import callbacks as cb
-from . import services as svc
+from .. import services as svc
 from . import texts
 from .hooks import SafeRecorder
 from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_chunks, reply_screen,
