@@ -24,6 +24,7 @@ from ..engine import Engine
 from ..crisis import ACUTE
 from ..intents import RELATIVE, STAFF
 from ..live import LiveKnowledge
+from ..privacy import error_where
 from . import texts, views
 from .hooks import SafeRecorder
 from .render import Screen, esc
@@ -380,22 +381,10 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
-def where(error: BaseException | None) -> str:
-    """The type of an error and the innermost place it was raised, without its message: a message
-    can quote what the user typed («invalid literal for int(): '01019012345²'»)."""
-    if error is None:
-        return "unknown error"
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    place = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}" if tb else ""
-    return f"{type(error).__name__}{place}"
-
-
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what failed and where (no user text, no ids), tell the user briefly, keep running."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s: %s", update_id, where(context.error))
+    log.error("error while handling update %s: %s", update_id, error_where(context.error))
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:
