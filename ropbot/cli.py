@@ -149,6 +149,24 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from .watcher import CorpusWatcher, Maintenance
+    from .web.server import serve
+
+    engine = _engine(settings)
+    # The page follows corpus changes on disk as the bot does (no store: nothing to purge).
+    Maintenance(CorpusWatcher(engine.live), None, settings.watch_seconds).start()
+    host = args.host or settings.web_host
+    port = args.port if args.port is not None else settings.web_port or DEFAULT_WEB_PORT
+    try:
+        return serve(engine, host, port)
+    except OSError as exc:
+        print(f"ropbot web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+DEFAULT_WEB_PORT = 8080
+
 # The blind sets live with the tests; the training command reads them from a checkout.
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "blind"
 
@@ -208,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")
     p.set_defaults(func=cmd_bench)
 
+    p = sub.add_parser("web", help="serve the web page (search, entries, deep links) over the live corpus")
+    p.add_argument("--host", help="address to listen on (default: ROPBOT_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=_port, help=f"port (default: ROPBOT_WEB_PORT or {DEFAULT_WEB_PORT})")
+    p.set_defaults(func=cmd_web)
+
     p = sub.add_parser("run", help="run on Telegram if TELEGRAM_BOT_TOKEN is set, else chat in the terminal")
     p.set_defaults(func=cmd_run, banner="")
 
@@ -215,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin_cli.register(sub)
     return parser
+
+
+def _port(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError("a port is a whole number from 1 to 65535")
+    return int(value)
 
 
 def quiet_libraries() -> None:

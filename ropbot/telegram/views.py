@@ -180,14 +180,10 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
         return start(engine, RELATIVE), RELATIVE
     if key.lower() in ("fagperson", "staff"):
         return start(engine, STAFF), STAFF
-    corpus = engine.knowledge.corpus
-    for candidate in (key, key.replace("_", "."), key.upper(), key.upper().replace("_", ".")):
-        if corpus.get(candidate) is not None:
-            screen = entry(engine, candidate, audience)
-            if screen:
-                return screen, audience
-    if key.isascii() and key.isdigit() and len(key) <= 4:
-        return entry(engine, f"R{int(key)}", audience) or start(engine, audience), audience
+    found = engine.knowledge.corpus.resolve(key)
+    screen = entry(engine, found, audience) if found else None
+    if screen:
+        return screen, audience
     base = start(engine, audience)
     return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
 
