@@ -150,12 +150,19 @@ async def cmd_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 @user_facing
 async def cmd_chapters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, views.chapters(deps(context).engine, audience_of(context)))
+    screen = views.chapters(deps(context).engine, audience_of(context))
+    await reply(update, context, _with_web_page(update, context, screen))
 
 
 @user_facing
 async def cmd_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, views.roles(deps(context).engine))
+    await reply(update, context, _with_web_page(update, context, views.roles(deps(context).engine)))
+
+
+def _with_web_page(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> Screen:
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return views.with_web_page(screen, deps(context).settings.web_url, private, audience_of(context))
 
 
 @user_facing
