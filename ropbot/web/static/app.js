@@ -158,6 +158,7 @@
     $('q').value = state.q;
     $('chapter').value = state.chapter;
     $('service').value = state.service;
+    if (state.chapter || state.service) $('filters').open = true;
     document.querySelectorAll('input[name="for"]').forEach(function (r) { r.checked = r.value === state.audience; });
   }
 
@@ -382,6 +383,7 @@
 
   function init() {
     setupTelegram();
+    if (window.matchMedia && window.matchMedia('(min-width: 40rem)').matches) $('filters').open = true;
     $('search').addEventListener('submit', function (e) { e.preventDefault(); scheduleSearch(true); });
     $('q').addEventListener('input', function () { state.q = $('q').value; scheduleSearch(false); });
     $('q').addEventListener('keydown', function (e) {
