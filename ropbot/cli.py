@@ -140,7 +140,7 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench import run_bench
 
-    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e)
+    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e, web=args.web)
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -224,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default=str(Path(__file__).resolve().parent.parent.parent / "shared/eval/dev.yaml"))
     p.add_argument("--no-handlers", action="store_true", help="skip the Telegram handler benchmark")
     p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")
+    p.add_argument("--web", action="store_true",
+                   help="also measure the web page: search p99, page weight, first render in headless Chromium")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("web", help="serve the web page (search, entries, deep links) over the live corpus")

@@ -271,3 +271,10 @@ def test_json_escapes_nothing_into_markup(engine):
     out = api.search(engine, "<b>dps</b>")
     assert out["query"] == "<b>dps</b>"
     json.dumps(out)  # serialisable as is
+
+
+def test_the_page_stays_under_its_weight_budget(web):
+    from ropbot.web.bench import PAGE_BYTES, page_weight
+
+    weight = page_weight(web)
+    assert 0 < weight["web_page_gzip_bytes"] < weight["web_page_bytes"] <= PAGE_BYTES
