@@ -149,13 +149,17 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+DEFAULT_WEB_PORT = 8080
+
+
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     from .watcher import CorpusWatcher, Maintenance
     from .web.server import serve
 
     engine = _engine(settings)
     # The page follows corpus changes on disk as the bot does (no store: nothing to purge).
-    Maintenance(CorpusWatcher(engine.live), None, settings.watch_seconds).start()
+    watcher = Maintenance(CorpusWatcher(engine.live), None, settings.watch_seconds)
+    watcher.start()
     host = args.host or settings.web_host
     port = args.port if args.port is not None else settings.web_port or DEFAULT_WEB_PORT
     try:
@@ -163,9 +167,8 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     except OSError as exc:
         print(f"ropbot web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-
-
-DEFAULT_WEB_PORT = 8080
+    finally:
+        watcher.stop()
 
 # The blind sets live with the tests; the training command reads them from a checkout.
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "blind"

@@ -278,3 +278,15 @@ def test_the_page_stays_under_its_weight_budget(web):
 
     weight = page_weight(web)
     assert 0 < weight["web_page_gzip_bytes"] < weight["web_page_bytes"] <= PAGE_BYTES
+
+
+def test_ropbot_web_says_when_it_cannot_listen(capsys):
+    from ropbot.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        assert main(["web", "--host", "127.0.0.1", "--port", str(taken.getsockname()[1])]) == 2
+    assert "cannot listen on 127.0.0.1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["web", "--port", "0"])

@@ -27,7 +27,6 @@ from .. import publish
 from ..config import Settings
 from ..engine import Engine
 from ..live import CorpusError, LiveKnowledge
-from ..web import server as web
 from . import handlers as h
 from . import texts
 from .hooks import NullRecorder, Recorder, SafeRecorder
@@ -162,6 +161,8 @@ async def _post_init(app: Application) -> None:
     deps: h.Deps = app.bot_data[h.DEPS_KEY]
     settings = deps.settings
     if settings.web_port is not None:
+        from ..web import server as web  # tornado is loaded only when the page is served
+
         try:
             running = web.listen(deps.engine, settings.web_host, settings.web_port)
         except OSError as exc:
