@@ -15,7 +15,7 @@ from ..engine import Engine
 from ..intents import RELATIVE, STAFF
 from ..live import Knowledge
 from ..model import Corpus, Entry, Recommendation, Role, Term
-from ..reply import ANSWERS, BROWSE, DID_YOU_MEAN, NUMBER, Reply
+from ..reply import ANSWERS, BROWSE, DID_YOU_MEAN, NUMBER, Part, Reply
 from ..services import Service, services
 
 AUDIENCES = (STAFF, RELATIVE)
@@ -66,23 +66,23 @@ def search(engine: Engine, query: str | None, audience: str = STAFF, chapter: st
     if not text.strip():
         if allowed is not None:  # filters alone: browse what they hold
             out["decision"] = BROWSE
-            out["results"] = [_result(k.corpus, k.corpus.get(i), audience) for i in _browse_order(k, allowed)][:limit]
+            out["results"] = [_result(k.corpus, item, audience) for i in _browse_order(k, allowed)[:limit]
+                              if (item := k.corpus.get(i)) is not None]
         return out
     reply = engine.handle(text, audience)
     out["decision"], out["urgency"] = reply.decision, reply.urgency
-    shown = reply
-    if reply.answer is not None or reply.urgency == ACUTE:
+    shown: Reply | None = reply
+    if reply.urgency == ACUTE:
         out["crisis"] = [_part(p) for p in reply.parts]
-        shown = reply.answer  # what the message also asked, answered under the card
+        shown = reply.answer  # what the message also asked, answered under the card (or nothing)
     out["safety"] = next((p.text for p in reply.parts if p.kind == "safety"), None)
     if shown is not None:
         out["heading"], out["notice"] = _framing(shown)
         ids = _result_ids(shown)
         if allowed is not None:
             ids = [i for i in ids if i in allowed]
-        items = (k.corpus.get(i) for i in ids)
         out["results"] = [_result(k.corpus, item, audience, i == shown.entry_id)
-                          for i, item in zip(ids, items) if item is not None][:limit]
+                          for i in ids if (item := k.corpus.get(i)) is not None][:limit]
     return out
 
 
@@ -109,25 +109,28 @@ def _framing(reply: Reply) -> tuple[str | None, list[dict[str, Any]]]:
     return None, [_part(p) for p in reply.parts if p.kind in NOTICE_KINDS]
 
 
-def _part(part: Any) -> dict[str, Any]:
+def _part(part: Part) -> dict[str, Any]:
     return {"kind": part.kind, "text": part.text, "url": part.url}
 
 
-def _result(corpus: Corpus, item: Entry | Term | None, audience: str, answer: bool = False) -> dict[str, Any]:
-    assert item is not None
+def _fields(corpus: Corpus, item: Entry | Term) -> dict[str, Any]:
+    """What a result and an entry both show: where the entry stands and what it is called."""
     section = corpus.section(getattr(item, "section", None) or None)
-    if isinstance(item, Term):
-        title, body = item.term, item.definition
-    else:
-        title = item.title
-        body = item.plain if audience == RELATIVE and item.plain else item.text
-        if not item.answerable:
-            body = ""
     return {"id": item.id, "kind": item.kind, "label": compose.label(item), "number": getattr(item, "number", None),
-            "title": title, "section": section.number if section else None,
-            "section_title": section.title if section else None, "chapter": _chapter_of(corpus, item),
-            "grade": getattr(item, "grade", None), "written": getattr(item, "answerable", True),
-            "snippet": _snippet(body), "answer": answer}
+            "title": item.term if isinstance(item, Term) else item.title,
+            "section": section.number if section else None, "section_title": section.title if section else None,
+            "chapter": _chapter_of(corpus, item), "grade": getattr(item, "grade", None),
+            "written": getattr(item, "answerable", True)}
+
+
+def _result(corpus: Corpus, item: Entry | Term, audience: str, answer: bool = False) -> dict[str, Any]:
+    if isinstance(item, Term):
+        body = item.definition
+    elif not item.answerable:
+        body = ""
+    else:
+        body = item.plain if audience == RELATIVE and item.plain else item.text
+    return {**_fields(corpus, item), "snippet": _snippet(body), "answer": answer}
 
 
 def _snippet(text: str) -> str:
@@ -190,13 +193,13 @@ def resolve(engine: Engine, key: str) -> str | None:
 def entry(engine: Engine, entry_id: str) -> dict[str, Any] | None:
     """Everything the entry view shows, both texts included (the page switches between them)."""
     k = engine.knowledge
-    if k.corpus.get(entry_id) is None:
+    item = k.corpus.get(entry_id)
+    if item is None:
         return None  # unknown ids never reach the memo
-    return k.derived(("web-entry", entry_id), lambda: _entry(k.corpus, k.corpus.get(entry_id)))
+    return k.derived(("web-entry", entry_id), lambda: _entry(k.corpus, item))
 
 
-def _entry(corpus: Corpus, item: Entry | Term | None) -> dict[str, Any]:
-    assert item is not None
+def _entry(corpus: Corpus, item: Entry | Term) -> dict[str, Any]:
     # The chat's reply for the entry gives the related entries and the placeholder wording.
     reply = compose.entry_reply(corpus, item, STAFF, compose.PRO)
     related = []
@@ -206,8 +209,7 @@ def _entry(corpus: Corpus, item: Entry | Term | None) -> dict[str, Any]:
             if other is not None:
                 related.append({"id": other.id, "label": compose.label(other),
                                 "title": other.term if isinstance(other, Term) else other.title})
-    base = _result(corpus, item, STAFF)
-    del base["snippet"], base["answer"]
+    base = _fields(corpus, item)
     credit = next((p.text for p in reply.parts if p.kind == "credit"), corpus.guideline.credit)
     if isinstance(item, Term):
         return {**base, "text": item.definition, "plain": "", "aliases": list(item.aliases), "location": None,
