@@ -141,13 +141,35 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.latency import run_bench
 
-    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e)
+    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e, web=args.web)
     if args.json:
         dump(report)
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
     return 0
+
+
+DEFAULT_WEB_PORT = 8080
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    from .watcher import CorpusWatcher, Maintenance
+    from .web.server import serve
+
+    engine = _engine(settings)
+    # The page follows corpus changes on disk as the bot does (no store: nothing to purge).
+    watcher = Maintenance(CorpusWatcher(engine.live), None, settings.watch_seconds)
+    watcher.start()
+    host = args.host or settings.web_host
+    port = args.port if args.port is not None else settings.web_port or DEFAULT_WEB_PORT
+    try:
+        return serve(engine, host, port)
+    except OSError as exc:
+        print(f"ropbot web: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    finally:
+        watcher.stop()
 
 
 NO_TOKEN_BANNER = (
@@ -203,7 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--questions", default=str(Path(__file__).resolve().parent.parent.parent / "shared/eval/dev.yaml"))
     p.add_argument("--no-handlers", action="store_true", help="skip the Telegram handler benchmark")
     p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")
+    p.add_argument("--web", action="store_true",
+                   help="also measure the web page: search p99, page weight, first render in headless Chromium")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("web", help="serve the web page (search, entries, deep links) over the live corpus")
+    p.add_argument("--host", help="address to listen on (default: ROPBOT_WEB_HOST or 127.0.0.1)")
+    p.add_argument("--port", type=_port, help=f"port (default: ROPBOT_WEB_PORT or {DEFAULT_WEB_PORT})")
+    p.set_defaults(func=cmd_web)
 
     p = sub.add_parser("run", help="run on Telegram if TELEGRAM_BOT_TOKEN is set, else chat in the terminal")
     p.set_defaults(func=cmd_run, banner="")
@@ -212,6 +241,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     admin_cli.register(sub)
     return parser
+
+
+def _port(value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError("a port is a whole number from 1 to 65535")
+    return int(value)
 
 
 def quiet_libraries() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,12 +58,20 @@ class Settings:
     retention_days: int = 90
     watch_seconds: float = 30.0
     log_level: str = "INFO"
+    web_port: int | None = None  # the running bot serves the web page too when set
+    web_host: str = "127.0.0.1"
+    web_url: str | None = None   # public HTTPS address of the page: the bot's menu button opens it
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         e = dict(os.environ if env is None else env)
         api = e.get("ROPBOT_TELEGRAM_API_URL", "https://api.telegram.org/bot").rstrip("/")
         default_file = api[: -len("/bot")] + "/file/bot" if api.endswith("/bot") else api + "/file/bot"
+        port = int(_number("ROPBOT_PORT", e.get("ROPBOT_PORT", "8443"), int, 1, 65535))
+        web_port = (int(_number("ROPBOT_WEB_PORT", e["ROPBOT_WEB_PORT"], int, 1, 65535))
+                    if e.get("ROPBOT_WEB_PORT", "").strip() else None)
+        if web_port is not None and web_port == port and e.get("ROPBOT_WEBHOOK_URL"):
+            raise SettingsError(f"ROPBOT_WEB_PORT: {web_port} is the webhook server's port (ROPBOT_PORT)")
         return cls(
             corpus_dir=Path(e.get("ROPBOT_CORPUS", ROOT / "corpus")),
             intents_dir=Path(e.get("ROPBOT_INTENTS", ROOT / "intents")),
@@ -73,7 +82,7 @@ class Settings:
             db_path=Path(e.get("ROPBOT_DB", ROOT / "data" / "ropbot.db")),
             webhook_url=e.get("ROPBOT_WEBHOOK_URL") or None,
             webhook_secret=e.get("ROPBOT_WEBHOOK_SECRET") or None,
-            port=int(_number("ROPBOT_PORT", e.get("ROPBOT_PORT", "8443"), int, 1, 65535)),
+            port=port,
             listen=e.get("ROPBOT_LISTEN", "0.0.0.0"),
             salt=e.get("ROPBOT_SALT") or None,
             salt_file=Path(e["ROPBOT_SALT_FILE"]) if e.get("ROPBOT_SALT_FILE") else None,
@@ -81,6 +90,9 @@ class Settings:
             retention_days=int(_number("ROPBOT_RETENTION_DAYS", e.get("ROPBOT_RETENTION_DAYS", "90"), int, 1, 36500)),
             watch_seconds=float(_number("ROPBOT_WATCH_SECONDS", e.get("ROPBOT_WATCH_SECONDS", "30"), float, 1, 86400)),
             log_level=_level(e.get("ROPBOT_LOG_LEVEL", "INFO")),
+            web_port=web_port,
+            web_host=e.get("ROPBOT_WEB_HOST", "").strip() or "127.0.0.1",
+            web_url=_https_url("ROPBOT_WEB_URL", e.get("ROPBOT_WEB_URL", "")),
         )
 
 
@@ -88,3 +100,19 @@ def _level(value: str) -> str:
     if value.strip().upper() not in LOG_LEVELS:
         raise SettingsError(f"ROPBOT_LOG_LEVEL: «{value[:20]}» is not one of {', '.join(LOG_LEVELS)}")
     return value.strip().upper()
+
+
+def _https_url(name: str, value: str) -> str | None:
+    """Telegram opens Mini Apps over HTTPS only; a plain-http or malformed address would give
+    users a button that does nothing, so it stops start-up instead."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        raise SettingsError(f"{name}: «{value[:40]}» is not a URL") from None
+    if parts.scheme.lower() != "https" or not parts.hostname or any(c.isspace() for c in value):
+        raise SettingsError(f"{name}: «{value[:40]}» must be an https:// URL")
+    return value

@@ -153,6 +153,15 @@ class Corpus:
     def get(self, entry_id: str) -> Entry | Term | None:
         return self._by_id.get(entry_id)
 
+    def resolve(self, key: str) -> str | None:
+        """The id an address means, typed as people type it: R69, r69, 69, S8.3.2 or S8_3_2
+        (Telegram's deep links allow no dots)."""
+        key = key.strip()
+        candidates = [key, key.replace("_", "."), key.upper(), key.upper().replace("_", ".")]
+        if key.isascii() and key.isdigit() and len(key) <= 4:
+            candidates.append(f"R{int(key)}")
+        return next((c for c in candidates if c in self._by_id), None)
+
     def recommendation(self, number: int) -> Recommendation | None:
         item = self._by_id.get(f"R{number}")
         return item if isinstance(item, Recommendation) else None

@@ -90,6 +90,22 @@ def hash_id(salt: str, user_id: int | str) -> str:
     return hmac.new(salt.encode("utf-8"), message, hashlib.sha256).hexdigest()[:HASH_HEX]
 
 
+# --- logging errors without what was typed --------------------------------------------------
+
+
+def error_where(error: BaseException | None) -> str:
+    """The type of an error and the innermost place it was raised, without its message: a message
+    can quote what the user typed («invalid literal for int(): '01019012345²'»), and neither the bot's
+    log nor the web page's keeps user text."""
+    if error is None:
+        return "unknown error"
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    place = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}" if tb else ""
+    return f"{type(error).__name__}{place}"
+
+
 # --- masking --------------------------------------------------------------------------------
 
 MASK_EMAIL = "[e-post]"

@@ -1,4 +1,5 @@
-"""The service list behind /roller, derived from the corpus roles' `responsible` fields.
+"""The services behind /roller and the web page's service filter, derived from the corpus
+roles' `responsible` fields.
 
 Why derived and not hard-coded: the corpus is edited by people who do not
 touch code; when a role section names a new service it should show up in

@@ -7,7 +7,6 @@ import logging
 import random
 import re
 import time
-from typing import Any
 
 import pytest
 

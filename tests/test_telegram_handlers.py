@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import itertools
+import socket
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+import httpx
 import pytest
 
 from telegram import Update
@@ -89,8 +91,10 @@ class Bot:
     """One application over the offline request, fed with update dicts."""
 
     def __init__(self, live: LiveKnowledge, engine: Engine, recorder: Any = None,
-                 extra_handlers: Callable | None = None, **app_options: Any) -> None:
-        self.settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:TEST", "ROPBOT_ADMINS": str(ADMIN_ID)})
+                 extra_handlers: Callable | None = None, env: dict[str, str] | None = None,
+                 **app_options: Any) -> None:
+        self.settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": "123:TEST", "ROPBOT_ADMINS": str(ADMIN_ID),
+                                           **(env or {})})
         self.request = RecordingRequest()
         self.recorder = recorder
         self.app = build_application(self.settings, live, engine, recorder, extra_handlers,
@@ -202,6 +206,12 @@ def check_html(text: str) -> str:
 
 # --- fixtures --------------------------------------------------------------------------------
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 R69_QUESTION = "hvem følger opp den somatiske helsa til pasienter med rus og psykiske lidelser?"
 
 
@@ -225,7 +235,8 @@ def play(tg_live: LiveKnowledge, tg_engine: Engine):
             check_html(params["text"]) if params.get("parse_mode") == "HTML" else None
             assert render.tg_len(params["text"]) <= 4096
             for b in buttons(params):
-                assert len(b["callback_data"].encode()) <= 64
+                assert len(b.get("callback_data", "").encode()) <= 64
+                assert "callback_data" in b or "web_app" in b or "url" in b
         return bot
 
     return _play
@@ -253,6 +264,73 @@ def test_set_my_commands_failure_does_not_stop_the_bot(play) -> None:
         await bot.command("/start")
 
     assert len(play(scenario).request.sent()) == 1
+
+
+def test_the_bot_serves_the_web_page_and_its_menu_button_opens_it(play) -> None:
+    """ROPBOT_WEB_PORT: the page on the bot's own event loop; ROPBOT_WEB_URL: the menu button (issue 15)."""
+    port = free_port()
+    found: dict[str, Any] = {}
+
+    async def scenario(bot: Bot) -> None:
+        await bot.app.post_init(bot.app)
+        try:
+            async with httpx.AsyncClient() as client:
+                r = await client.get(f"http://127.0.0.1:{port}/api/search", params={"q": R69_QUESTION})
+                found.update(r.json())
+        finally:
+            await bot.app.post_shutdown(bot.app)
+
+    bot = play(scenario, env={"ROPBOT_WEB_PORT": str(port), "ROPBOT_WEB_URL": "https://rop.example.no/app"})
+    assert found["results"][0]["id"] == "R69"
+    [params] = bot.request.named("setChatMenuButton")
+    menu = params["menu_button"]
+    assert menu["type"] == "web_app" and menu["web_app"]["url"] == "https://rop.example.no/app" and menu["text"]
+    with pytest.raises(OSError):  # stopped at shutdown
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_a_web_port_in_use_leaves_the_bot_answering(play, caplog) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+
+        async def scenario(bot: Bot) -> None:
+            await bot.app.post_init(bot.app)
+            await bot.command("/start")
+            await bot.app.post_shutdown(bot.app)
+
+        bot = play(scenario, env={"ROPBOT_WEB_PORT": str(taken.getsockname()[1])})
+    assert len(bot.request.sent()) == 1 and "web page not served" in caplog.text
+    assert bot.request.named("setChatMenuButton") == []
+
+
+@pytest.mark.parametrize("chat_type, audience, expect", [
+    ("private", "/fagperson", {"web_app": {"url": "https://rop.example.no/"}}),
+    ("private", "/parorende", {"web_app": {"url": "https://rop.example.no/?for=parorende"}}),
+    ("supergroup", "/fagperson", {"url": "https://rop.example.no/"}),
+])
+def test_kapitler_and_roller_offer_the_web_page(play, chat_type: str, audience: str, expect: dict) -> None:
+    where = {"chat_id": 7 if chat_type == "private" else -100, "user_id": 7, "chat_type": chat_type}
+
+    async def scenario(bot: Bot) -> None:
+        await bot.command(audience, **where)
+        bot.request.clear()
+        await bot.command("/kapitler", **where)
+        await bot.command("/roller", **where)
+
+    bot = play(scenario, env={"ROPBOT_WEB_URL": "https://rop.example.no/"})
+    for params in bot.request.sent():
+        last = buttons(params)[-1]
+        assert {k: v for k, v in last.items() if k != "text"} == expect
+        assert last["text"] == (texts.WEB_APP_BUTTON if "web_app" in expect else texts.WEB_LINK_BUTTON)
+
+
+def test_without_a_web_url_no_web_button(play) -> None:
+    async def scenario(bot: Bot) -> None:
+        await bot.command("/kapitler")
+        await bot.command("/roller")
+
+    assert all("callback_data" in b for p in play(scenario).request.sent() for b in buttons(p))
 
 
 def test_start_says_what_and_for_whom_and_credits(play) -> None:

@@ -50,7 +50,7 @@ def _questions(path: Path) -> list[str]:
 
 
 def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e2e: bool = False,
-              repeat: int = 20) -> dict[str, Any]:
+              repeat: int = 20, web: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
     load_s = time.perf_counter() - started
@@ -67,6 +67,10 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     # The channel figures run before the 100x index exists: a heap that size slows Python's
     # garbage collector for everything after it, which is not the bot's own cost.
     channel = _channel_figures(settings, handlers, e2e) if handlers or e2e else {}
+    if web:  # the page's figures need selenium and Chromium only for the first render
+        from .web import figures as web_figures
+
+        channel.update(web_figures(engine, questions))
     big_latencies, index_100x_s, entries_100x = _bench_100x(live, questions)
 
     report: dict[str, Any] = {

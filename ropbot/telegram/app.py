@@ -14,7 +14,7 @@ import secrets
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor,
                           CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler,
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 ExtraHandlers = Callable[[Application], None]
 DEFAULT_LIMITER = "default"
+WEB_KEY = "ropbot-web"  # the running web server in bot_data, so shutdown can stop it
 MAX_CONCURRENT_UPDATES = 256
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -110,7 +111,8 @@ def build_application(settings: Settings, live: LiveKnowledge, engine: Engine,
                .token(settings.telegram_token or "0:offline")
                .base_url(settings.telegram_api_url)
                .base_file_url(settings.telegram_file_url)
-               .post_init(_post_init))
+               .post_init(_post_init)
+               .post_shutdown(_post_shutdown))
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
@@ -157,14 +159,40 @@ def register_handlers(app: Application, settings: Settings, extra_handlers: Extr
 
 
 async def _post_init(app: Application) -> None:
-    """Register the command menu in Norwegian; a failure here must not stop the bot."""
+    """Register the command menu in Norwegian, serve the web page on this event loop when
+    ROPBOT_WEB_PORT is set, and make the menu button open it when ROPBOT_WEB_URL is set.
+    A failure here must not stop the bot: it is logged, and the chat works without them."""
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
     deps: h.Deps = app.bot_data[h.DEPS_KEY]
+    settings = deps.settings
+    if settings.web_port is not None:
+        from ..web import server as web  # tornado is loaded only when the page is served
+
+        try:
+            running = web.listen(deps.engine, settings.web_host, settings.web_port)
+        except OSError as exc:
+            log.error("web page not served: cannot listen on %s:%d (%s)", settings.web_host, settings.web_port,
+                      exc.strerror or type(exc).__name__)
+        else:
+            app.bot_data[WEB_KEY] = running
+            log.info("web page on %s/", running.url)
+    if settings.web_url:
+        try:
+            await app.bot.set_chat_menu_button(menu_button=MenuButtonWebApp(texts.WEB_MENU_BUTTON,
+                                                                            WebAppInfo(settings.web_url)))
+        except TelegramError as exc:
+            log.warning("set_chat_menu_button failed: %s", exc)
     log.info("ropbot on Telegram as @%s, corpus %s", app.bot.username,
              deps.engine.knowledge.corpus.checksum[:12])
+
+
+async def _post_shutdown(app: Application) -> None:
+    running = app.bot_data.pop(WEB_KEY, None)
+    if running is not None:
+        await running.close()
 
 
 def run_telegram(settings: Settings, recorder: Recorder | None = None,

@@ -24,6 +24,7 @@ from ..engine import Engine
 from ..crisis import ACUTE
 from ..intents import Audience
 from ..live import LiveKnowledge
+from ..privacy import error_where
 from . import texts, views
 from .hooks import SafeRecorder
 from .render import Screen, esc
@@ -149,12 +150,19 @@ async def cmd_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 @user_facing
 async def cmd_chapters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, views.chapters(deps(context).engine, audience_of(context)))
+    screen = views.chapters(deps(context).engine, audience_of(context))
+    await reply(update, context, _with_web_page(update, context, screen))
 
 
 @user_facing
 async def cmd_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await reply(update, context, views.roles(deps(context).engine))
+    await reply(update, context, _with_web_page(update, context, views.roles(deps(context).engine)))
+
+
+def _with_web_page(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> Screen:
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    return views.with_web_page(screen, deps(context).settings.web_url, private, audience_of(context))
 
 
 @user_facing
@@ -380,22 +388,10 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
-def where(error: BaseException | None) -> str:
-    """The type of an error and the innermost place it was raised, without its message: a message
-    can quote what the user typed («invalid literal for int(): '01019012345²'»)."""
-    if error is None:
-        return "unknown error"
-    tb = error.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    place = f" at {tb.tb_frame.f_code.co_filename.rsplit('/', 2)[-1]}:{tb.tb_lineno}" if tb else ""
-    return f"{type(error).__name__}{place}"
-
-
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log what failed and where (no user text, no ids), tell the user briefly, keep running."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s: %s", update_id, where(context.error))
+    log.error("error while handling update %s: %s", update_id, error_where(context.error))
     if not isinstance(update, Update):
         return
     if update.callback_query is not None:

@@ -73,6 +73,10 @@ ROLES_BODY = "Velg en tjeneste for å se hva retningslinjen sier om ansvaret den
 SERVICE_SECTIONS = "Dette sier retningslinjen om ansvaret (kapittel 8):"
 SERVICE_MENTIONS = "Retningslinjen nevner dette ansvaret i:"
 
+WEB_MENU_BUTTON = "Retningslinjen"
+WEB_APP_BUTTON = "Åpne i appen"
+WEB_LINK_BUTTON = "Åpne nettsiden"
+
 GLOSSARY_HEADING = "Ordliste"
 GLOSSARY_BODY = "Skriv /ordliste og ordet, for eksempel /ordliste DPS. Ordene ropbot forklarer:"
 GLOSSARY_NOT_FOUND = "Fant ikke «{term}» i ordlisten."

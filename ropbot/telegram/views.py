@@ -13,10 +13,11 @@ import re
 import time
 from dataclasses import dataclass, replace
 from typing import Callable, Sequence, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InlineQueryResultsButton, InputTextMessageContent)
+                      InlineQueryResultsButton, InputTextMessageContent, WebAppInfo)
 from telegram.constants import ParseMode
 
 from .. import compose
@@ -180,14 +181,10 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
         return start(engine, Audience.RELATIVE), Audience.RELATIVE
     if key.lower() in ("fagperson", "staff"):
         return start(engine, Audience.STAFF), Audience.STAFF
-    corpus = engine.knowledge.corpus
-    for candidate in (key, key.replace("_", "."), key.upper(), key.upper().replace("_", ".")):
-        if corpus.get(candidate) is not None:
-            screen = entry(engine, candidate, audience)
-            if screen:
-                return screen, audience
-    if key.isascii() and key.isdigit() and len(key) <= 4:
-        return entry(engine, f"R{int(key)}", audience) or start(engine, audience), audience
+    found = engine.knowledge.corpus.resolve(key)
+    screen = entry(engine, found, audience) if found else None
+    if screen:
+        return screen, audience
     base = start(engine, audience)
     return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
 
@@ -262,6 +259,20 @@ def chapters(engine: Engine, audience: str) -> Screen:
     rows.append([button(texts.ROLES_BUTTON, cb.encode(cb.ROLES, edit=True))])
     parts = [*reply.parts, Part("note", texts.CHAPTERS_PICK)]
     return _screen(parts, rows)
+
+
+def with_web_page(screen: Screen, url: str | None, private: bool, audience: str) -> Screen:
+    """/kapitler and /roller offer the web page (ROPBOT_WEB_URL) under their buttons: as a Mini App
+    in a private chat, as a link in a group (Telegram allows web_app buttons in private chats only)."""
+    if not url:
+        return screen
+    if audience == Audience.RELATIVE:
+        parts = urlsplit(url)
+        url = urlunsplit(parts._replace(query=f"{parts.query}&for=parorende" if parts.query else "for=parorende"))
+    web = (InlineKeyboardButton(texts.WEB_APP_BUTTON, web_app=WebAppInfo(url)) if private
+           else InlineKeyboardButton(texts.WEB_LINK_BUTTON, url=url))
+    rows = [list(row) for row in screen.keyboard.inline_keyboard] if screen.keyboard else []
+    return Screen(screen.chunks, keyboard([*rows, [web]]))
 
 
 @per_snapshot
