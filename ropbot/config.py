@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,59 +42,107 @@ def _number(name: str, value: str, kind: type, low: float, high: float) -> int |
 
 
 @dataclass(frozen=True)
+class Env:
+    """Where a setting comes from (the `env` metadata of a Settings field). Declared once, so
+    from_env and the README's table of variables (checked by tests/test_docs.py) cannot drift."""
+
+    name: str
+    doc: str
+    parse: Callable[[str, str], Any]  # (variable, value) -> setting; raises SettingsError
+    default_doc: str = ""  # the default in words, when it is not the field's plain default
+
+
+def setting(name: str, doc: str, parse: Callable[[str, str], Any], default: Any = None, *,
+            default_factory: Any = MISSING, default_doc: str = "") -> Any:
+    spec = {"env": Env(name, doc, parse, default_doc)}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=spec)
+    return field(default=default, metadata=spec)
+
+
+def _path(name: str, value: str) -> Path:
+    return Path(value)
+
+
+def _text(name: str, value: str) -> str:
+    return value
+
+
+def _url(name: str, value: str) -> str:
+    return value.rstrip("/")
+
+
+def _or_none(name: str, value: str) -> str | None:
+    return value or None  # an empty variable is as good as an unset one
+
+
+def _path_or_none(name: str, value: str) -> Path | None:
+    return Path(value) if value else None
+
+
+def _bounded(kind: type, low: float, high: float) -> Callable[[str, str], Any]:
+    return lambda name, value: kind(_number(name, value, kind, low, high))
+
+
+@dataclass(frozen=True)
 class Settings:
-    corpus_dir: Path = ROOT / "corpus"
-    intents_dir: Path = ROOT / "intents"
-    telegram_token: str | None = None
-    telegram_api_url: str = "https://api.telegram.org/bot"
-    telegram_file_url: str = "https://api.telegram.org/file/bot"
-    admins: frozenset[int] = field(default_factory=frozenset)
-    db_path: Path = ROOT / "data" / "ropbot.db"
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
-    port: int = 8443
-    listen: str = "0.0.0.0"
-    salt: str | None = None
-    salt_file: Path | None = None
-    retention_days: int = 90
-    watch_seconds: float = 30.0
-    log_level: str = "INFO"
-    web_port: int | None = None  # the running bot serves the web page too when set
-    web_host: str = "127.0.0.1"
-    web_url: str | None = None   # public HTTPS address of the page: the bot's menu button opens it
+    corpus_dir: Path = setting("ROPBOT_CORPUS", "corpus folder", _path, ROOT / "corpus")
+    intents_dir: Path = setting("ROPBOT_INTENTS", "intents folder", _path, ROOT / "intents")
+    telegram_token: str | None = setting("TELEGRAM_BOT_TOKEN", "bot token from @BotFather", _or_none)
+    telegram_api_url: str = setting("ROPBOT_TELEGRAM_API_URL", "Bot API base URL", _url,
+                                    "https://api.telegram.org/bot")
+    telegram_file_url: str = setting("ROPBOT_TELEGRAM_FILE_URL", "Bot API file URL", _url,
+                                     "https://api.telegram.org/file/bot", default_doc="derived from the API URL")
+    admins: frozenset[int] = setting("ROPBOT_ADMINS", "Telegram user ids allowed admin commands", _ints,
+                                     default_factory=frozenset)
+    db_path: Path = setting("ROPBOT_DB", "SQLite file", _path, ROOT / "data" / "ropbot.db")
+    webhook_url: str | None = setting("ROPBOT_WEBHOOK_URL", "public HTTPS URL for a webhook", _or_none)
+    webhook_secret: str | None = setting("ROPBOT_WEBHOOK_SECRET", "secret Telegram sends with each call", _or_none)
+    port: int = setting("ROPBOT_PORT", "local port of the webhook server", _bounded(int, 1, 65535), 8443)
+    listen: str = setting("ROPBOT_LISTEN", "address the webhook server listens on", _text, "0.0.0.0")
+    salt: str | None = setting("ROPBOT_SALT", "salt for hashing Telegram ids", _or_none, default_doc="generated")
+    salt_file: Path | None = setting("ROPBOT_SALT_FILE", "file holding the salt", _path_or_none,
+                                     default_doc="next to the DB")
+    # 0 days would delete every stored question at each start-up without a word.
+    retention_days: int = setting("ROPBOT_RETENTION_DAYS", "days stored queries are kept",
+                                  _bounded(int, 1, 36500), 90)
+    watch_seconds: float = setting("ROPBOT_WATCH_SECONDS", "how often corpus/ is checked for changes",
+                                   _bounded(float, 1, 86400), 30.0)
+    log_level: str = setting("ROPBOT_LOG_LEVEL", "logging level", lambda name, value: _level(value), "INFO")
+    web_port: int | None = setting("ROPBOT_WEB_PORT", "the running bot also serves the web page on this port",
+                                   lambda name, value: _port_or_none(name, value))
+    web_host: str = setting("ROPBOT_WEB_HOST", "address the web page listens on",
+                            lambda name, value: value.strip() or "127.0.0.1", "127.0.0.1")
+    web_url: str | None = setting("ROPBOT_WEB_URL", "public HTTPS address of the page; the bot's menu button opens it",
+                                  lambda name, value: _https_url(name, value))
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        """Each variable set is parsed (in field order, so the first bad one is named); an unset
+        one keeps the field's default, except the file URL, which follows the API URL."""
         e = dict(os.environ if env is None else env)
-        api = e.get("ROPBOT_TELEGRAM_API_URL", "https://api.telegram.org/bot").rstrip("/")
-        default_file = api[: -len("/bot")] + "/file/bot" if api.endswith("/bot") else api + "/file/bot"
-        port = int(_number("ROPBOT_PORT", e.get("ROPBOT_PORT", "8443"), int, 1, 65535))
-        web_port = (int(_number("ROPBOT_WEB_PORT", e["ROPBOT_WEB_PORT"], int, 1, 65535))
-                    if e.get("ROPBOT_WEB_PORT", "").strip() else None)
-        if web_port is not None and web_port == port and e.get("ROPBOT_WEBHOOK_URL"):
-            raise SettingsError(f"ROPBOT_WEB_PORT: {web_port} is the webhook server's port (ROPBOT_PORT)")
-        return cls(
-            corpus_dir=Path(e.get("ROPBOT_CORPUS", ROOT / "corpus")),
-            intents_dir=Path(e.get("ROPBOT_INTENTS", ROOT / "intents")),
-            telegram_token=e.get("TELEGRAM_BOT_TOKEN") or None,
-            telegram_api_url=api,
-            telegram_file_url=e.get("ROPBOT_TELEGRAM_FILE_URL", default_file).rstrip("/"),
-            admins=_ints("ROPBOT_ADMINS", e.get("ROPBOT_ADMINS", "")),
-            db_path=Path(e.get("ROPBOT_DB", ROOT / "data" / "ropbot.db")),
-            webhook_url=e.get("ROPBOT_WEBHOOK_URL") or None,
-            webhook_secret=e.get("ROPBOT_WEBHOOK_SECRET") or None,
-            port=port,
-            listen=e.get("ROPBOT_LISTEN", "0.0.0.0"),
-            salt=e.get("ROPBOT_SALT") or None,
-            salt_file=Path(e["ROPBOT_SALT_FILE"]) if e.get("ROPBOT_SALT_FILE") else None,
-            # 0 days would delete every stored question at each start-up without a word.
-            retention_days=int(_number("ROPBOT_RETENTION_DAYS", e.get("ROPBOT_RETENTION_DAYS", "90"), int, 1, 36500)),
-            watch_seconds=float(_number("ROPBOT_WATCH_SECONDS", e.get("ROPBOT_WATCH_SECONDS", "30"), float, 1, 86400)),
-            log_level=_level(e.get("ROPBOT_LOG_LEVEL", "INFO")),
-            web_port=web_port,
-            web_host=e.get("ROPBOT_WEB_HOST", "").strip() or "127.0.0.1",
-            web_url=_https_url("ROPBOT_WEB_URL", e.get("ROPBOT_WEB_URL", "")),
-        )
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            spec: Env = f.metadata["env"]
+            if spec.name in e:
+                values[f.name] = spec.parse(spec.name, e[spec.name])
+        if "telegram_file_url" not in values:
+            api = values.get("telegram_api_url", cls.telegram_api_url)
+            values["telegram_file_url"] = api.removesuffix("/bot") + "/file/bot"
+        settings = cls(**values)
+        if settings.web_port is not None and settings.web_port == settings.port and settings.webhook_url:
+            raise SettingsError(f"ROPBOT_WEB_PORT: {settings.web_port} is the webhook server's port (ROPBOT_PORT)")
+        return settings
+
+
+def variables() -> list[tuple[Env, Any]]:
+    """Every variable read, with its default: what README.md's table must list."""
+    return [(f.metadata["env"], f.default_factory() if f.default_factory is not MISSING else f.default)
+            for f in fields(Settings)]
+
+
+def _port_or_none(name: str, value: str) -> int | None:
+    return int(_number(name, value, int, 1, 65535)) if value.strip() else None
 
 
 def _level(value: str) -> str:

@@ -10,13 +10,14 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, TypeVar
 
 from . import validate as v
-from .model import Chapter, Corpus, Guideline, Recommendation, Role, Section, Term, Topic
+from .model import KINDS, Chapter, Corpus, Guideline, Section, yaml_fields
 from .yamlio import YamlError, decode, load_text
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 TOP_LEVEL = {
     "guideline": "guideline",
@@ -110,12 +111,11 @@ def _build(records: list[v.Record], report: v.Report, checksum: str) -> Corpus |
         report.error("corpus", 0, f"expected exactly one 'guideline:' block, found {len(guidelines)}")
     chapters: list[Chapter] = []
     for record in (r for r in good if r.kind == "chapter"):
-        sections = []
-        for raw in record.data.get("sections") or []:
-            sub = v.Record("section", raw, record.file)
-            if v.check_fields(sub, report):
-                sections.append(Section(raw["number"], raw["title"], raw.get("url"), record.data["number"]))
-        chapters.append(Chapter(record.data["number"], record.data["title"], record.data.get("url"), tuple(sections)))
+        # the one nested kind: sections are checked one by one and learn their chapter's number
+        sections = tuple(build(Section, raw, chapter=record.data["number"])
+                         for raw in record.data.get("sections") or []
+                         if v.check_fields(v.Record("section", raw, record.file), report))
+        chapters.append(build(Chapter, record.data, sections=sections))
     entries = [r for r in good if r.kind in ("recommendation", "role", "topic", "term")]
     v.check_duplicates(entries, report)
     for record in entries:
@@ -132,62 +132,24 @@ def _build(records: list[v.Record], report: v.Report, checksum: str) -> Corpus |
     v.check_coverage(entries, report)
     if report.errors:
         return None
-    g = guidelines[0].data
-    guideline = Guideline(
-        title=g["title"], short_title=g["short_title"], is_number=g["is_number"], isbn=g["isbn"],
-        publisher=g["publisher"], published=g["published"], url=g["url"], credit=g["credit"],
-        key_messages=tuple(g.get("key_messages") or ()),
-    )
+    built = [build(KINDS[r.kind], r.data, file=r.file, line=r.data.line) for r in entries]
     return Corpus(
-        guideline=guideline,
+        guideline=build(Guideline, guidelines[0].data),
         chapters=tuple(chapters),
-        recommendations=tuple(sorted((_recommendation(r) for r in entries if r.kind == "recommendation"),
-                                     key=lambda rec: rec.number)),
-        roles=tuple(_role(r) for r in entries if r.kind == "role"),
-        topics=tuple(_topic(r) for r in entries if r.kind == "topic"),
-        glossary=tuple(_term(r) for r in entries if r.kind == "term"),
+        recommendations=tuple(sorted((e for e in built if e.kind == "recommendation"), key=lambda e: e.number)),
+        roles=tuple(e for e in built if e.kind == "role"),
+        topics=tuple(e for e in built if e.kind == "topic"),
+        glossary=tuple(e for e in built if e.kind == "term"),
         checksum=checksum,
     )
 
 
-def _t(values: Any) -> tuple[str, ...]:
-    return tuple(str(x) for x in values or ())
-
-
-def _common(record: v.Record) -> dict[str, Any]:
-    d = record.data
-    return dict(
-        id=d["id"], title=d["title"].strip(), text=(d.get("text") or "").strip(),
-        plain=(d.get("plain") or "").strip(), source=d["source"], examples=_t(d.get("examples")),
-        keywords=_t(d.get("keywords")), audience=_t(d.get("audience")), relatives=bool(d.get("relatives", False)),
-        file=record.file, line=d.line,
-    )
-
-
-def _recommendation(record: v.Record) -> Recommendation:
-    d = record.data
-    return Recommendation(
-        **_common(record), number=d["number"], chapter=d["chapter"], section=d["section"], grade=d["grade"],
-        status=d["status"], related=_t(d.get("related")), patient_point=d.get("patient_point"),
-        source_note=d.get("source_note"),
-    )
-
-
-def _role(record: v.Record) -> Role:
-    d = record.data
-    return Role(**_common(record), section=d["section"], responsible=_t(d["responsible"]),
-                points=_t(d.get("points")), recommendations=_t(d["recommendations"]))
-
-
-def _topic(record: v.Record) -> Topic:
-    d = record.data
-    return Topic(**_common(record), cites=_t(d.get("cites")), patient_point=d.get("patient_point"))
-
-
-def _term(record: v.Record) -> Term:
-    d = record.data
-    return Term(id=d["id"], term=d["term"], definition=d["definition"].strip(), aliases=_t(d.get("aliases")),
-                see=_t(d.get("see")), source=d.get("source"), file=record.file, line=d.line)
+def build(cls: type[T], data: Mapping[str, Any], **derived: Any) -> T:
+    """One value from its checked mapping: every YAML field through its converter (a missing
+    optional one reads as null), plus what the caller worked out (`file`, `line`, ...)."""
+    values = {attr: spec.convert(data.get(key))
+              for key, (attr, spec) in yaml_fields(cls).items() if attr not in derived}
+    return cls(**values, **derived)
 
 
 def coverage(result: LoadResult) -> dict[str, Any]:

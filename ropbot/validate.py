@@ -12,52 +12,16 @@ import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from .model import KINDS, Yaml, yaml_fields
 from .yamlio import LineDict, line_of
 
 TOTAL_RECOMMENDATIONS = 93
 MIN_EXAMPLES = 4
 
-# field -> (required, accepted types). "list" means a list of strings.
-_STR = (str,)
-_OPT_STR = (str, type(None))
-SCHEMAS: dict[str, dict[str, tuple[bool, tuple[type, ...]]]] = {
-    "guideline": {
-        "title": (True, _STR), "short_title": (True, _STR), "is_number": (True, _STR),
-        "isbn": (True, _STR), "publisher": (True, _STR), "published": (True, _STR),
-        "url": (True, _STR), "credit": (True, _STR), "key_messages": (False, (list,)),
-        "key_messages_source": (False, _OPT_STR),
-    },
-    "chapter": {
-        "number": (True, _STR), "title": (True, _STR), "url": (False, _OPT_STR),
-        "sections": (False, (list,)),
-    },
-    "section": {"number": (True, _STR), "title": (True, _STR), "url": (False, _OPT_STR)},
-    "recommendation": {
-        "id": (True, _STR), "number": (True, (int,)), "chapter": (True, _OPT_STR),
-        "section": (True, _OPT_STR), "grade": (True, _OPT_STR), "title": (True, _STR),
-        "text": (True, _OPT_STR), "plain": (True, _OPT_STR), "audience": (True, (list,)),
-        "source": (True, _STR), "examples": (True, (list,)), "status": (True, _STR),
-        "keywords": (False, (list,)), "related": (False, (list,)), "relatives": (False, (bool,)),
-        "patient_point": (False, (int, type(None))), "source_note": (False, _OPT_STR),
-    },
-    "role": {
-        "id": (True, _STR), "section": (True, _STR), "title": (True, _STR),
-        "responsible": (True, (list,)), "text": (True, _STR), "plain": (False, _OPT_STR),
-        "recommendations": (True, (list,)), "source": (True, _STR), "examples": (False, (list,)),
-        "keywords": (False, (list,)), "points": (False, (list,)), "relatives": (False, (bool,)),
-        "audience": (False, (list,)), "source_note": (False, _OPT_STR),
-    },
-    "topic": {
-        "id": (True, _STR), "title": (True, _STR), "text": (True, _STR), "plain": (True, _STR),
-        "source": (True, _STR), "examples": (True, (list,)), "keywords": (False, (list,)),
-        "audience": (False, (list,)), "cites": (False, (list,)),
-        "patient_point": (False, (int, type(None))), "relatives": (False, (bool,)),
-        "source_note": (False, _OPT_STR),
-    },
-    "term": {
-        "id": (True, _STR), "term": (True, _STR), "definition": (True, _STR),
-        "aliases": (False, (list,)), "see": (False, (list,)), "source": (False, _OPT_STR),
-    },
+# kind -> YAML key -> how it is read, declared on the dataclasses in model.py. An entry with several
+# problems lists them in the order its dataclass declares the fields.
+SCHEMAS: dict[str, dict[str, Yaml]] = {
+    kind: {key: spec for key, (_, spec) in yaml_fields(cls).items()} for kind, cls in KINDS.items()
 }
 
 # Bounds on what a corpus, however hostile, can make ropbot say or log about itself.
@@ -175,17 +139,17 @@ def check_fields(record: Record, report: Report) -> bool:
         if key not in schema:
             report.error(file, line_of(data, str(key)), f"{label}: unknown field {short(key)}")
             ok = False
-    for key, (required, types) in schema.items():
+    for key, spec in schema.items():
         if key not in data:
-            if required:
+            if spec.required:
                 report.error(file, line_of(data), f"{label}: missing field {short(key)}")
                 ok = False
             continue
         value = data[key]
-        if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
-            _type_error(report, record, key, types)
+        if (isinstance(value, bool) and bool not in spec.types) or not isinstance(value, spec.types):
+            _type_error(report, record, key, spec.types)
             ok = False
-        elif isinstance(value, list) and key != "sections":
+        elif isinstance(value, list) and not spec.nested:
             if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
                 report.error(file, line_of(data, key), f"{label}: {short(key)} must be a list of plain values")
                 ok = False
