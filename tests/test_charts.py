@@ -1,6 +1,8 @@
 """The /stats charts: the series the store computes, and the PNGs drawn from them."""
 from __future__ import annotations
 
+import io
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -85,3 +87,62 @@ def test_the_series_hold_no_question_text(store):
     _fill(store)
     flat = repr(store.daily_decisions(30, now=NOW)) + repr(store.top_entries(30, 10, now=NOW))
     assert "spørsmål" not in flat and store.user_hash(1) not in flat
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, after decoding it fully (a truncated file fails here)."""
+    from PIL import Image
+
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        assert image.format == "PNG"
+        return image.size
+
+
+def test_both_charts_are_pngs_of_the_fixed_size(store):
+    from ropbot import charts
+
+    _fill(store)
+    days = store.daily_decisions(30, now=NOW)
+    top = store.top_entries(30, 10, now=NOW)
+    for data in (charts.daily_png(days), charts.top_png(top, 30), charts.daily_png(store.daily_decisions(30)),
+                 charts.top_png([], 30)):
+        assert png_size(data) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+
+
+def test_charts_fit_long_ids_and_large_counts():
+    from ropbot import charts
+
+    days = [{"day": f"2025-01-{d:02d}", "answered": 90_000, "did_you_mean": 5000, "fallback": 7000, "crisis": 40,
+             "other": 900} for d in range(1, 31)]
+    top = [{"id": "G-rett-til-nodvendig-helsehjelp-og-mer-til", "count": 123_456, "up": 4000, "down": 1000},
+           *({"id": f"R{n}", "count": 1000 - n, "up": 0, "down": 0} for n in range(9))]
+    assert png_size(charts.daily_png(days)) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+    assert png_size(charts.top_png(top, 30)) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+
+
+def test_rendering_both_charts_takes_under_half_a_second(store):
+    from ropbot import charts
+
+    _fill(store)
+    charts.render(store)  # the first call pays for matplotlib's font set-up
+    best = min(_seconds(lambda: charts.render(store)) for _ in range(3))
+    assert best < 0.5, f"rendering both charts took {best * 1000:.0f} ms"
+
+
+def _seconds(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def test_write_puts_both_files_in_a_new_folder(store, tmp_path):
+    from ropbot import charts
+
+    paths = charts.write(charts.render(store), tmp_path / "ut" / "grafer")
+    assert sorted(p.name for p in paths) == sorted([charts.DAILY_FILE, charts.TOP_FILE])
+    assert all(png_size(p.read_bytes()) == (charts.WIDTH_PX, charts.HEIGHT_PX) for p in paths)
