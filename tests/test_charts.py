@@ -1,13 +1,12 @@
 """The /stats charts: the series the store computes, and the PNGs drawn from them."""
 from __future__ import annotations
 
-import io
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adminkit import reply
+from adminkit import png_size, reply
 from ropbot.store import Store, ts
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
@@ -90,17 +89,6 @@ def test_the_series_hold_no_question_text(store):
 
 
 # --- drawing -------------------------------------------------------------------------------
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Width and height of a PNG, after decoding it fully (a truncated file fails here)."""
-    from PIL import Image
-
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        assert image.format == "PNG"
-        return image.size
 
 
 def test_both_charts_are_pngs_of_the_fixed_size(store):
