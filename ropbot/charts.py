@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -70,12 +71,12 @@ def daily_png(days: Sequence[dict[str, Any]]) -> bytes:
         bottom = [0] * len(days)
         for key, label, colour in SERIES:
             values = [row[key] for row in days]
-            axes.bar(positions, values, bottom=bottom, color=colour, label=label, width=0.8)
+            _bars(axes, [(x - 0.4, b, 0.8, v) for x, b, v in zip(positions, bottom, values)], colour, label)
             bottom = [b + v for b, v in zip(bottom, values)]
         axes.set_ylabel("Antall spørsmål")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.set_ylim(0, max(bottom, default=0) * 1.05 or 1)
         if not total:
-            axes.set_ylim(0, 1)
             _empty_note(axes, "Ingen spørsmål i perioden")
         step = max(1, len(days) // 15)  # about 15 date labels, so they never overlap
         axes.set_xticks(list(positions)[::step], [_day(row["day"]) for row in days][::step],
@@ -101,13 +102,13 @@ def top_png(entries: Sequence[dict[str, Any]], days: int) -> bytes:
             return _png(figure)
         rows = list(reversed(entries))  # barh draws from the bottom; the most asked goes on top
         positions = range(len(rows))
-        up = [r["up"] for r in rows]
-        down = [r["down"] for r in rows]
-        rest = [r["count"] - r["up"] - r["down"] for r in rows]
-        axes.barh(positions, up, color=UP_COLOUR, label="Nyttig")
-        axes.barh(positions, down, left=up, color=DOWN_COLOUR, label="Ikke nyttig")
-        axes.barh(positions, rest, left=[u + d for u, d in zip(up, down)], color=NO_VOTE_COLOUR,
-                  label="Ingen tilbakemelding")
+        for colour, label, start, width in (
+                (UP_COLOUR, "Nyttig", lambda r: 0, lambda r: r["up"]),
+                (DOWN_COLOUR, "Ikke nyttig", lambda r: r["up"], lambda r: r["down"]),
+                (NO_VOTE_COLOUR, "Ingen tilbakemelding", lambda r: r["up"] + r["down"],
+                 lambda r: r["count"] - r["up"] - r["down"])):
+            _bars(axes, [(start(r), y - 0.4, width(r), 0.8) for y, r in zip(positions, rows)], colour, label)
+        axes.set_ylim(-0.6, len(rows) - 0.4)
         axes.set_yticks(list(positions), [_short(r["id"]) for r in rows], fontsize=11)
         widest = max(r["count"] for r in rows)
         axes.set_xlim(0, widest * 1.15)  # room for the count after the longest bar
@@ -123,6 +124,14 @@ def top_png(entries: Sequence[dict[str, Any]], days: int) -> bytes:
         axes.set_axisbelow(True)
         axes.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncols=3, fontsize=10, frameon=False)
         return _png(figure)
+
+
+def _bars(axes: Any, rects: list[tuple[float, float, float, float]], colour: str, label: str) -> None:
+    """One series of bars, (x, y, width, height) each, as a single PolyCollection: `bar()` makes
+    an artist per bar, and those 150 artists took about a third of the daily chart's time."""
+    verts = [((x, y), (x, y + h), (x + w, y + h), (x + w, y)) for x, y, w, h in rects if w and h]
+    axes.add_collection(PolyCollection(verts, facecolors=colour, edgecolors="none", label=label),
+                        autolim=False)
 
 
 def _short(entry_id: str, limit: int = 28) -> str:
