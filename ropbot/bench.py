@@ -70,6 +70,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     # The channel figures run before the 100x index exists: a heap that size slows Python's
     # garbage collector for everything after it, which is not the bot's own cost.
     channel = _channel_figures(settings, handlers, e2e) if handlers or e2e else {}
+    chart_figures = _chart_figures()
     big_latencies, index_100x_s, entries_100x = _bench_100x(live, questions)
 
     report: dict[str, Any] = {
@@ -88,6 +89,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         "rss_mb": rss_mb,
     }
     report.update(channel)
+    report.update(chart_figures)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
 
@@ -146,6 +148,44 @@ def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str,
     if e2e:
         out.update(loadtest.e2e_load())
     return out
+
+
+def _chart_figures(queries: int = 30_000, runs: int = 5) -> dict[str, Any]:
+    """Both /stats charts, as the admin's worker thread makes them: the series from the store,
+    then the drawing. A scratch store with a busy month (about 1,000 questions a day).
+
+    The first render is reported apart: it pays for importing matplotlib and its fonts, once
+    per bot process."""
+    import tempfile
+
+    from . import storebench
+    from .store import Store
+
+    with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
+        store = Store(Path(scratch) / "charts.db", salt="bench", purge=False)
+        try:
+            storebench.fill(store, random.Random(7), queries, days=30)
+            t0 = time.perf_counter()
+            from . import charts
+
+            charts.render(store)
+            first_ms = (time.perf_counter() - t0) * 1000
+            render_ms, draw_ms = [], []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                days, top = store.daily_decisions(30), store.top_entries(30, 10)
+                t1 = time.perf_counter()
+                charts.daily_png(days)
+                charts.top_png(top, 30)
+                t2 = time.perf_counter()
+                render_ms.append((t2 - t0) * 1000)
+                draw_ms.append((t2 - t1) * 1000)
+        finally:
+            store.close()
+    return {"charts_first_ms": round(first_ms, 1),
+            "charts_render_ms": round(statistics.median(render_ms), 1),
+            "charts_render_max_ms": round(max(render_ms), 1),
+            "charts_draw_ms": round(statistics.median(draw_ms), 1)}
 
 
 def _with_store(settings: Settings, loadtest: Any) -> dict[str, Any]:

@@ -17,3 +17,11 @@ def test_synthetic_corpus_recombines_real_entries(live):
 def test_percentile():
     values = [float(i) for i in range(1, 101)]
     assert percentile(values, 0.5) == 51.0 and percentile(values, 0.99) == 100.0 and percentile([], 0.5) == 0.0
+
+
+def test_chart_figures_are_reported():
+    from ropbot.bench import _chart_figures
+
+    figures = _chart_figures(queries=500, runs=1)
+    assert set(figures) == {"charts_first_ms", "charts_render_ms", "charts_render_max_ms", "charts_draw_ms"}
+    assert all(value > 0 for value in figures.values())
