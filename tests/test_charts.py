@@ -114,18 +114,20 @@ def test_charts_fit_long_ids_and_large_counts():
 
 
 def test_rendering_both_charts_takes_under_half_a_second(store):
+    """CPU time of this thread, not wall time: other work on a shared machine must not fail it.
+    `ropbot bench` reports the wall time (charts_render_ms)."""
     from ropbot import charts
 
     _fill(store)
     charts.render(store)  # the first call pays for matplotlib's font set-up
-    best = min(_seconds(lambda: charts.render(store)) for _ in range(3))
-    assert best < 0.5, f"rendering both charts took {best * 1000:.0f} ms"
+    best = min(_cpu_seconds(lambda: charts.render(store)) for _ in range(3))
+    assert best < 0.5, f"rendering both charts took {best * 1000:.0f} ms of CPU"
 
 
-def _seconds(call) -> float:
-    started = time.perf_counter()
+def _cpu_seconds(call) -> float:
+    started = time.thread_time()
     call()
-    return time.perf_counter() - started
+    return time.thread_time() - started
 
 
 def test_write_puts_both_files_in_a_new_folder(store, tmp_path):
