@@ -146,7 +146,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     except PublishError as exc:
         return _fail(exc.user_text)
     if args.dry_run:
-        result, diff = publisher.preview(files)
+        result, diff = publisher.preview(files, exact=args.exact)
         for problem in result.errors:
             print(f"error: {problem}")
         if not result.ok:
@@ -158,7 +158,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
             print("Gyldig (ikke publisert: --dry-run).")
         return 0
     try:
-        result = publisher.publish_files(files, CLI_ACTOR, args.note, confirm=args.confirm)
+        result = publisher.publish_files(files, CLI_ACTOR, args.note, confirm=args.confirm, exact=args.exact)
     except PublishError as exc:
         return _fail(exc.user_text, 2 if exc.problems else 1)
     return _report_publish(result, args, "Publisert")
@@ -197,7 +197,7 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_storebench(args: argparse.Namespace, settings: Settings) -> int:
-    from .storebench import run
+    from .bench.store import run
 
     report = run(queries=args.queries)
     if args.json:
@@ -253,6 +253,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--note", help="a note for the version history")
     p.add_argument("--dry-run", action="store_true", help="validate and show the diff only")
+    p.add_argument("--exact", action="store_true",
+                   help="the files given become the whole corpus: a corpus file not named is removed")
     p.add_argument("--confirm", action="store_true",
                    help="accept changes to an existing recommendation's chapter, section, grade or source")
     p.add_argument("--json", action="store_true")

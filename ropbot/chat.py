@@ -5,13 +5,13 @@ import sys
 from typing import TextIO
 
 from .engine import Engine
-from .intents import RELATIVE, STAFF
+from .intents import Audience
 
-COMMANDS = {"/parorende": RELATIVE, "/pårørende": RELATIVE, "/fagperson": STAFF}
+COMMANDS = {"/parorende": Audience.RELATIVE, "/pårørende": Audience.RELATIVE, "/fagperson": Audience.STAFF}
 
 
 def run_chat(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout, banner: str = "") -> int:
-    audience = STAFF
+    audience = Audience.STAFF
     if banner:
         print(banner, file=stdout)
     print("Skriv spørsmålet ditt (/parorende, /fagperson, /kapitler, /avslutt).", file=stdout)
@@ -27,7 +27,7 @@ def run_chat(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.std
         if text in COMMANDS:
             audience = COMMANDS[text]
             conv = engine.knowledge.conversation
-            print(conv.switch_relative if audience == RELATIVE else conv.switch_staff, file=stdout)
+            print(conv.switch_relative if audience == Audience.RELATIVE else conv.switch_staff, file=stdout)
             continue
         if text == "/kapitler":
             print(engine.chapters(audience).text(), file=stdout)

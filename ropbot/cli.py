@@ -17,7 +17,7 @@ def _engine(settings: Settings):
     from .live import CorpusError, LiveKnowledge
 
     try:
-        return Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir))
+        return Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True))
     except CorpusError as exc:
         print(str(exc), file=sys.stderr)
         raise SystemExit(2) from None
@@ -116,12 +116,12 @@ def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
 
     rules = CrisisRules.load(settings.intents_dir / "crisis.yaml")
     out = settings.intents_dir / "crisis_model.json"
-    # Everyday questions as negatives: the corpus examples and the tuning halves of the blind
-    # question sets (never their locked halves, never an evaluation set).
+    # Everyday questions as negatives: the corpus examples and the sets given with --ordinary
+    # (`make train` passes the tuning halves of the blind question sets, never a locked half).
     corpus = load_corpus(settings.corpus_dir).corpus
     ordinary = [x for e in corpus.entries() for x in e.examples]
-    for name in ("short-tuning.yaml", "stories-tuning.yaml", "offtopic-tuning.yaml"):
-        ordinary += [row["text"] for row in load_file(DATA / name, name)]
+    for name in args.ordinary:
+        ordinary += [row["text"] for row in load_file(Path(name))]
     report = train(rules, [Path(f) for f in args.sets], out, ordinary)
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
@@ -138,7 +138,7 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
-    from .bench import run_bench
+    from .bench.latency import run_bench
 
     report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e)
     if args.json:
@@ -148,9 +148,6 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{key}: {value}")
     return 0
 
-
-# The blind sets live with the tests; the training command reads them from a checkout.
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "blind"
 
 NO_TOKEN_BANNER = (
     "ropbot i terminalen (TELEGRAM_BOT_TOKEN er ikke satt).\n"
@@ -192,13 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("crisis-train", help="fit the crisis model (needs pip install -e '.[train]')")
-    p.add_argument("sets", nargs="*", default=[str(DATA / "crisis-tuning.yaml"), str(DATA / "crisis-extra.yaml")],
-                   help="labelled crisis sets to fit on (default: the tuning half and the extra set)")
+    p.add_argument("sets", nargs="+", help="labelled crisis sets to fit on (`make train` names them)")
+    p.add_argument("--ordinary", nargs="*", default=[], help="question sets whose messages are everyday negatives")
     p.set_defaults(func=cmd_crisis_train)
 
     p = sub.add_parser("rank-train", help="fit the ranker and its decision levels (needs '.[train]')")
-    p.add_argument("sets", nargs="*", default=[str(DATA / f"{name}-tuning.yaml") for name in ("short", "stories", "offtopic")],
-                   help="blind sets to fit on (default: the tuning halves)")
+    p.add_argument("sets", nargs="+", help="blind question sets to fit on (`make train` names the tuning halves)")
     p.set_defaults(func=cmd_rank_train)
 
     p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")

@@ -4,12 +4,11 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
-from .intents import RELATIVE, Conversation
-from .matcher import Hit
+from .intents import Audience, Conversation
+from .reply import Hit
 from .model import Corpus, Entry, Recommendation, Role, Term, Topic
 from .offtopic import Theme
-from .reply import (ANSWER, ANSWERS, BROWSE, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Action, Part,
-                    Reply)
+from .reply import ANSWERS, Action, Decision, Go, Part, Reply
 
 PLAIN = "plain"
 PRO = "pro"
@@ -61,12 +60,12 @@ def credit(corpus: Corpus, entry: Entry) -> str:
 
 
 def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | None = None,
-                decision: str = ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
+                decision: Decision = Decision.ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
     if isinstance(entry, Term):
         return term_reply(corpus, entry, audience, hits)
     if isinstance(entry, Recommendation) and not entry.answerable:
         return placeholder_reply(corpus, entry, audience, decision, hits)
-    view = view or (PLAIN if audience == RELATIVE and entry.plain else PRO)
+    view = view or (PLAIN if audience == Audience.RELATIVE and entry.plain else PRO)
     parts: list[Part] = [Part("heading", f"{label(entry)}: {entry.title}")]
     if isinstance(entry, Recommendation):
         meta = location(corpus, entry.chapter, entry.section)
@@ -90,12 +89,12 @@ def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
     actions: list[Action] = []
     if entry.plain and entry.text:
         actions.append(Action("Fagtekst" if view == PLAIN else "Enklere språk",
-                              f"view:{entry.id}:{PRO if view == PLAIN else PLAIN}"))
+                              Go.VIEW, entry.id, PRO if view == PLAIN else PLAIN))
     refs: list[str] = []
     if isinstance(entry, Recommendation):
         refs = list(entry.related)
         if entry.section:
-            actions.append(Action(f"Hele {entry.section}", f"section:{entry.section}"))
+            actions.append(Action(f"Hele {entry.section}", Go.SECTION, entry.section))
     elif isinstance(entry, Role):
         refs = list(entry.recommendations)
     elif isinstance(entry, Topic):
@@ -103,7 +102,7 @@ def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
     for ref in refs[:4]:
         other = corpus.get(ref)
         if other is not None:
-            actions.append(Action(short_label(other, 32), f"show:{ref}"))
+            actions.append(Action(short_label(other, 32), Go.SHOW, ref))
     return actions
 
 
@@ -117,7 +116,7 @@ def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: str, decisi
         Part("source", "Offisiell tekst", rec.source),
         Part("credit", corpus.guideline.credit),
     ]
-    actions = (Action(f"Hele {rec.section}", f"section:{rec.section}"),) if rec.section else ()
+    actions = (Action(f"Hele {rec.section}", Go.SECTION, rec.section),) if rec.section else ()
     return Reply(decision, tuple(parts), rec.id, rec.source, actions, hits, audience)
 
 
@@ -128,8 +127,8 @@ def term_reply(corpus: Corpus, term: Term, audience: str, hits: tuple[Hit, ...] 
     if term.source:
         parts.append(Part("source", "Kilde", term.source))
     parts.append(Part("credit", "Ordforklaring skrevet av ropbot."))
-    actions = tuple(Action(short_label(o, 32), f"show:{o.id}") for ref in term.see[:4] if (o := corpus.get(ref)))
-    return Reply(GLOSSARY, tuple(parts), term.id, term.source, actions, hits, audience)
+    actions = tuple(Action(short_label(o, 32), Go.SHOW, o.id) for ref in term.see[:4] if (o := corpus.get(ref)))
+    return Reply(Decision.GLOSSARY, tuple(parts), term.id, term.source, actions, hits, audience)
 
 
 def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
@@ -141,7 +140,7 @@ def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
     parts = [Part("heading", f"{section.number} {section.title}"),
              Part("meta", location(corpus, section.chapter, None))]
     if isinstance(role, Role):
-        parts.append(Part("body", role.plain if audience == RELATIVE and role.plain else role.text))
+        parts.append(Part("body", role.plain if audience == Audience.RELATIVE and role.plain else role.text))
     if recs:
         parts.append(Part("body", "Anbefalinger i dette underkapitlet:"))
         parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else 'ikke skrevet inn ennå'}")
@@ -150,8 +149,8 @@ def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
         parts.append(Part("body", "ropbot har ingen anbefalinger fra dette underkapitlet."))
     if section.url:
         parts.append(Part("source", "Les den offisielle teksten", section.url))
-    actions = tuple(Action(short_label(r, 32), f"show:{r.id}") for r in recs[:8])
-    return Reply(BROWSE, tuple(parts), None, section.url, actions, (), audience)
+    actions = tuple(Action(short_label(r, 32), Go.SHOW, r.id) for r in recs[:8])
+    return Reply(Decision.BROWSE, tuple(parts), None, section.url, actions, (), audience)
 
 
 def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> Reply:
@@ -162,8 +161,8 @@ def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> R
         count = sum(1 for r in corpus.recommendations if r.chapter == chapter.number)
         if count:
             parts.append(Part("bullet", f"Kapittel {chapter.number} {chapter.title} ({count} anbefalinger)"))
-            actions.append(Action(f"{chapter.number} {chapter.title}"[:40], f"chapter:{chapter.number}"))
-    return Reply(BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
+            actions.append(Action(f"{chapter.number} {chapter.title}"[:40], Go.CHAPTER, chapter.number))
+    return Reply(Decision.BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
 
 
 def several(replies: list[Reply], audience: str) -> Reply:
@@ -179,18 +178,18 @@ def several(replies: list[Reply], audience: str) -> Reply:
                 parts.append(part)
         if reply.entry_id:
             actions.append(Action(next((p.text for p in reply.parts if p.kind == "heading"), reply.entry_id)[:40],
-                                  f"show:{reply.entry_id}"))
+                                  Go.SHOW, reply.entry_id))
     if credit_part is not None:
         parts.append(credit_part)
-    return Reply(NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
+    return Reply(Decision.NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
 
 
 def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: str = "Kanskje et av disse?") -> Reply:
     options = [corpus.get(h.id) for h in hits[:3]]
     parts = [Part("body", intro)]
     parts.extend(Part("bullet", f"{label(o)}: {o.term if isinstance(o, Term) else o.title}") for o in options if o)
-    actions = tuple(Action(short_label(o), f"show:{o.id}") for o in options if o)
-    return Reply(DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
+    actions = tuple(Action(short_label(o), Go.SHOW, o.id) for o in options if o)
+    return Reply(Decision.DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
 def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...],
@@ -199,29 +198,29 @@ def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, ex
     if examples:
         parts.append(Part("body", heading))
         parts.extend(Part("bullet", e) for e in examples[:3])
-    actions = (Action("Bla i kapitlene", "chapters"), Action("Roller og ansvar", "roles"))
-    return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
+    actions = (Action("Bla i kapitlene", Go.CHAPTERS), Action("Roller og ansvar", Go.ROLES))
+    return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
 def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: str) -> Reply:
     """A need the guideline does not cover: say so, and link the services the note names."""
     parts = [Part("body", theme.note)]
     parts.extend(Part("source", s.name + (f" ({s.phone})" if s.phone else ""), s.url) for s in theme.services[:3])
-    actions = (Action("Bla i kapitlene", "chapters"),)
-    return Reply(FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
+    actions = (Action("Bla i kapitlene", Go.CHAPTERS),)
+    return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
 def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: str) -> Reply:
     """No plausible entry. Relatives and patients get where relatives find help and someone to
     talk to; staff get how to ask, with example questions of the entries nearest to what they typed."""
-    if audience == RELATIVE:
+    if audience == Audience.RELATIVE:
         parts = [Part("body", talk.fallback_relative)]
         if talk.helpline:
             parts.append(Part("body", talk.helpline))
         page = corpus.get(talk.relative_page)
-        actions = [Action(short_label(page), f"show:{page.id}")] if page is not None else []
-        actions.append(Action("Bla i kapitlene", "chapters"))
-        return Reply(FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
+        actions = [Action(short_label(page), Go.SHOW, page.id)] if page is not None else []
+        actions.append(Action("Bla i kapitlene", Go.CHAPTERS))
+        return Reply(Decision.FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
     near = [corpus.get(h.id) for h in hits[:3]]
     examples = [e.examples[0] for e in near if e is not None and getattr(e, "examples", ())]
     return fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
@@ -242,7 +241,7 @@ def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: R
     if asked is not None and asked.decision in ANSWERS:
         answer = Reply(asked.decision, (Part("note", rules.answer_below), *asked.parts), asked.entry_id,
                        asked.source_url, asked.followups, asked.hits, asked.audience, asked.view)
-    return Reply(CRISIS, tuple(parts), audience=asked.audience if asked else audience, crisis=kinds,
+    return Reply(Decision.CRISIS, tuple(parts), audience=asked.audience if asked else audience, crisis=kinds,
                  urgency=ACUTE, answer=answer)
 
 

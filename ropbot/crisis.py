@@ -29,8 +29,6 @@ from .yamlio import load_file
 ACUTE = "acute"
 CONCERN = "concern"
 CONCEPTS = ("suicide", "selfharm", "overdose", "danger", "violence")
-CUES = ("intent", "now", "self", "other", "past", "professional", "frame", "negation", "support", "worry",
-        "denial", "urgent")
 # Pairs are counted within one sentence: "prøvde i fjor" and "skal i kveld" in different
 # sentences of one story must not cancel each other out.
 GATE = "concept&person&present"
@@ -264,7 +262,7 @@ class Model:
         # Per-word sums of n-gram weights: a message then costs one cached lookup per word.
         object.__setattr__(self, "_word", lru_cache(maxsize=65536)(self._word_sum))
         # The word and signal blocks split out once, so a message builds no prefixed keys.
-        for block in ("w", "s"):
+        for block in ("w", "s", "c"):
             object.__setattr__(self, f"_{block}", {k[2:]: v for k, v in self.weights.items() if k[:2] == f"{block}:"})
 
     @classmethod
@@ -274,9 +272,8 @@ class Model:
                    str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)))
 
     def _word_sum(self, word: str) -> tuple[float, int]:
-        weights = self.weights
         found = grams(word)
-        return sum(weights.get("c:" + g, 0.0) for g in found), len(found)
+        return sum(map(self._c.get, found, repeat(0.0))), len(found)  # type: ignore[attr-defined]
 
     def probability_of(self, folded_words: Sequence[str], signals: Iterable[str],
                        toks: set[str] | None = None) -> float:

@@ -11,12 +11,13 @@ from dataclasses import dataclass, replace
 
 from . import compose
 from .crisis import ACUTE, CONCERN
-from .intents import RELATIVE, STAFF
+from .intents import Audience
 from .live import Knowledge, LiveKnowledge
-from .matcher import Hit, Ranker
+from .matcher import Ranker
+from .reply import Hit
 from .model import Corpus, Entry, Term
 from .normalize import fold
-from .reply import ANSWER, AUDIENCE, EMPTY, FALLBACK, INTENT, NUMBER, Part, Reply
+from .reply import Decision, Part, Reply
 from .validate import TOTAL_RECOMMENDATIONS
 
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
@@ -45,7 +46,7 @@ class Engine:
     def knowledge(self) -> Knowledge:
         return self.live.current
 
-    def handle(self, text: str | None, audience: str = STAFF) -> Reply:
+    def handle(self, text: str | None, audience: Audience = Audience.STAFF) -> Reply:
         k = self.live.current  # one snapshot per message
         text = (text or "")[:MAX_CHARS]
         words = k.normalizer.words(text)
@@ -56,7 +57,7 @@ class Engine:
         if folded:
             reply = self._understand(k, text, words, folded, raw, audience)
         else:
-            reply = Reply(EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
+            reply = Reply(Decision.EMPTY, (Part("body", "Skriv et spørsmål med ord, så skal jeg prøve å svare. "
                                                "Skriv /hjelp for eksempler."),), audience=audience)
         if safety.level == ACUTE:
             asked = reply if k.conversation.asks(raw) else None
@@ -72,15 +73,15 @@ class Engine:
         new_audience = cue or audience
         intent = k.conversation.intent(folded)
         if intent:
-            return Reply(INTENT, (Part("body", intent.reply),), audience=new_audience)
+            return Reply(Decision.INTENT, (Part("body", intent.reply),), audience=new_audience)
         looked_up = self._lookup(k, raw, new_audience)
         if looked_up:
             return looked_up
         reply = self._match(k, text, words, folded, new_audience)
         if cue and cue != audience:
-            note = k.conversation.switch_relative if cue == RELATIVE else k.conversation.switch_staff
-            if reply.decision == FALLBACK and len(k.normalizer.terms(text)) <= 2:
-                return Reply(AUDIENCE, (Part("body", note),), audience=cue)
+            note = k.conversation.switch_relative if cue == Audience.RELATIVE else k.conversation.switch_staff
+            if reply.decision == Decision.FALLBACK and len(k.normalizer.terms(text)) <= 2:
+                return Reply(Decision.AUDIENCE, (Part("body", note),), audience=cue)
             reply = replace(reply, parts=(*reply.parts, Part("note", note)))
         return reply
 
@@ -104,9 +105,6 @@ class Engine:
                 term = k.corpus.get(term_id)
                 return term if isinstance(term, Term) else None
         return None
-
-    def by_number(self, number: int, audience: str = STAFF) -> Reply:
-        return _by_number(self.live.current, number, audience)
 
     def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: str) -> Reply:
         hits = self.rank(k, text, words, audience)
@@ -135,40 +133,40 @@ class Engine:
     @staticmethod
     def rank(k: Knowledge, text: str, words: list[str], audience: str) -> tuple[Hit, ...]:
         """Ranked entries for a message; a story is also ranked on the sentences that ask."""
-        return tuple(k.matcher.rank(text, topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
-                                    words=words, relative=audience == RELATIVE,
+        return tuple(k.matcher.rank(text, topic_factor=1.0 if audience == Audience.RELATIVE else STAFF_TOPIC_FACTOR,
+                                    words=words, relative=audience == Audience.RELATIVE,
                                     focus=k.conversation.focus(text)))
 
-    def show(self, entry_id: str, audience: str = STAFF, view: str | None = None) -> Reply | None:
+    def show(self, entry_id: str, audience: Audience = Audience.STAFF, view: str | None = None) -> Reply | None:
         k = self.live.current
         entry = k.corpus.get(entry_id)
         if entry is None:
             return None
         return _entry_reply(k, entry, audience, view)
 
-    def section(self, number: str, audience: str = STAFF) -> Reply | None:
+    def section(self, number: str, audience: Audience = Audience.STAFF) -> Reply | None:
         return compose.section_reply(self.live.current.corpus, number, audience)
 
-    def chapters(self, audience: str = STAFF) -> Reply:
+    def chapters(self, audience: Audience = Audience.STAFF) -> Reply:
         return compose.chapters_reply(self.live.current.corpus, audience)
 
 
 def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
     rec = k.corpus.recommendation(number)
     if rec is None:
-        return Reply(NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
+        return Reply(Decision.NUMBER, (Part("body", f"Retningslinjen har anbefalingene 1–{TOTAL_RECOMMENDATIONS}. "
                                            f"Anbefaling {number} finnes ikke."),), audience=audience)
-    return _entry_reply(k, rec, audience, decision=NUMBER)
+    return _entry_reply(k, rec, audience, decision=Decision.NUMBER)
 
 
 def _by_section(k: Knowledge, number: str, audience: str) -> Reply:
     role = k.corpus.get(f"S{number}")
     if role is not None:
-        return _entry_reply(k, role, audience, decision=NUMBER)
+        return _entry_reply(k, role, audience, decision=Decision.NUMBER)
     found = compose.section_reply(k.corpus, number, audience)
     if found is not None:
         return found
-    return Reply(NUMBER, (Part("body", f"Retningslinjen har ikke noe underkapittel {number} som ropbot kjenner. "
+    return Reply(Decision.NUMBER, (Part("body", f"Retningslinjen har ikke noe underkapittel {number} som ropbot kjenner. "
                                        "Skriv /kapitler for å se kapitlene."),), audience=audience)
 
 
@@ -179,7 +177,7 @@ def _looked_up(k: Knowledge, numbers: tuple[int, ...], sections: tuple[str, ...]
 
 
 def _entry_reply(k: Knowledge, entry: Entry | Term, audience: str, view: str | None = None,
-                 decision: str = ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
+                 decision: Decision = Decision.ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
     """An entry's reply, composed once per snapshot; only the hits differ between messages."""
     reply = k.derived(("reply", entry.id, audience, view, decision),
                       lambda: compose.entry_reply(k.corpus, entry, audience, view, decision))

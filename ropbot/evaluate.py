@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .bench import percentile
+from .bench.stats import percentile
 from .engine import Engine
-from .intents import RELATIVE, STAFF
+from .intents import Audience
 from .crisis import ACUTE, CONCERN
-from .reply import CRISIS
+from .reply import Decision, Go
 from .yamlio import load_file
 
 
@@ -30,8 +30,8 @@ def is_crisis_set(questions: Sequence[dict[str, Any]]) -> bool:
 def evaluate_crisis(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Issue 10's crisis figures: the card first on acute messages, the numbers on concern ones."""
     def outcome(text: str) -> tuple[bool, bool]:
-        reply = engine.handle(text, STAFF)
-        return reply.decision == CRISIS, reply.shows_numbers
+        reply = engine.handle(text, Audience.STAFF)
+        return reply.decision == Decision.CRISIS, reply.shows_numbers
     return crisis_figures(outcome, rows)
 
 
@@ -46,12 +46,12 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
     misses: list[dict[str, Any]] = []
     for q in questions:
         expect = [str(e) for e in q["expect"]]
-        audience = RELATIVE if q.get("audience") == "relative" else STAFF
+        audience = Audience.RELATIVE if q.get("audience") == "relative" else Audience.STAFF
         started = time.perf_counter()
         reply = engine.handle(q["text"], audience)
         latencies.append((time.perf_counter() - started) * 1000)
         got = reply.entry_id if reply.answered else None
-        is_crisis = reply.decision == CRISIS
+        is_crisis = reply.decision == Decision.CRISIS
         kind = q.get("kind", "?")
         if "CRISIS" in expect:
             crisis_total += 1
@@ -143,7 +143,7 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
     kind = set_kind(rows)
     if kind == "crisis":
         return evaluate_crisis(engine, rows)
-    audience_of = lambda row: RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else STAFF
+    audience_of = lambda row: Audience.RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else Audience.STAFF
     first = top3 = offered_first = offered = wrong = unanswered = useful = lookups_right = 0
     latencies: list[float] = []
     misses: list[dict[str, Any]] = []
@@ -152,7 +152,7 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
         reply = engine.handle(row["text"], audience_of(row))
         latencies.append((time.perf_counter() - started) * 1000)
         answered = reply.entry_id if reply.answered else None
-        buttons = [a.action.split(":")[1] for a in reply.followups if a.action.startswith("show:")]
+        buttons = [a.target for a in reply.followups if a.go is Go.SHOW]
         if kind == "lookups":
             want = [f"R{n}" for n in row.get("numbers") or ()] + [f"S{s}" for s in row.get("sections") or ()]
             got = _looked_up(reply)

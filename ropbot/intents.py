@@ -3,14 +3,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Iterable
 
 from .yamlio import load_file
 
-STAFF = "staff"
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
-RELATIVE = "relative"
+
+
+class Audience(StrEnum):
+    """Who is asking: staff get the professional text, relatives and patients the plain one."""
+
+    STAFF = "staff"
+    RELATIVE = "relative"
 
 
 @dataclass(frozen=True)
@@ -90,9 +96,9 @@ class Conversation:
 
     def audience_cue(self, folded: str) -> str | None:
         if self.staff_cues.search(folded):
-            return STAFF
+            return Audience.STAFF
         if self.relative_cues.search(folded):
-            return RELATIVE
+            return Audience.RELATIVE
         return None
 
 

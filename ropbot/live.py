@@ -6,6 +6,7 @@ that snapshot throughout, so a reload never shows them a half-swapped state.
 """
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -22,7 +23,7 @@ from .loader import LoadResult, load_corpus, load_files
 from .matcher import Matcher, Ranker
 from .model import Corpus
 from .normalize import Lexicon, Normalizer, vocabulary_of
-from .validate import Problem
+from .validate import Problem, format_problems
 from .wordlist import frequency
 from .yamlio import YamlError
 
@@ -86,14 +87,19 @@ def _json(path: Path) -> object:
 
 
 class LiveKnowledge:
-    def __init__(self, corpus_dir: Path, intents_dir: Path) -> None:
+    def __init__(self, corpus_dir: Path, intents_dir: Path, *, settle_heap: bool = False) -> None:
+        """`settle_heap`: for a long-running bot (see `settle_heap`); tests that build many
+        snapshots leave it off, since each settling walks the whole heap once."""
         self.corpus_dir = Path(corpus_dir)
         self.intents_dir = Path(intents_dir)
+        self.settle_heap = settle_heap
         self._lock = threading.Lock()  # serialises reloads; readers never take it
         result = load_corpus(self.corpus_dir)
         if not result.ok:
             raise CorpusError(result.errors)
         self.current: Knowledge = build(result.corpus, self.intents_dir)
+        if settle_heap:
+            settle()
 
     def reload(self, files: dict[str, bytes] | None = None) -> LoadResult:
         """Validate and swap in a new corpus; on any error keep serving the old one."""
@@ -117,11 +123,26 @@ class LiveKnowledge:
             log.warning("intents reload refused: %s", exc)
             return LoadResult(None, [Problem("intents", getattr(exc, "line", 0), str(exc))])
         self.current = knowledge  # a single reference assignment: atomic for readers
+        if self.settle_heap:
+            settle()
         log.info("corpus live: %s", result.corpus.checksum[:12])
         return result
 
 
+def settle() -> None:
+    """Move the snapshot out of the garbage collector's sight.
+
+    The index is hundreds of thousands of long-lived objects. Left in the oldest generation,
+    every full collection walks them all, and whichever message triggers it waits ~40 ms (it
+    was the worst single message in `ropbot bench`). Frozen, they are still freed by reference
+    counting when a reload drops them; the unfreeze and collect first let a dropped snapshot's
+    cycles go before the new one is frozen. This runs at start and on reload only."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
 class CorpusError(Exception):
     def __init__(self, errors: list[Problem]) -> None:
-        super().__init__("corpus has errors:\n" + "\n".join(map(str, errors)))
+        super().__init__("corpus has errors:\n" + format_problems(errors))
         self.errors = errors

@@ -75,6 +75,8 @@ def load_files(files: dict[str, bytes]) -> LoadResult:
     if not files:
         report.error("corpus", 0, "no .yaml files found")
     corpus = _build(records, report, checksum_of(files)) if not report.errors else None
+    if report.dropped:
+        report.errors.append(v.Problem("corpus", 0, f"{report.dropped} more problems not listed; fix these first"))
     return LoadResult(corpus if not report.errors else None, report.errors, report.warnings)
 
 

@@ -20,6 +20,7 @@ from typing import Iterable, NamedTuple, Sequence
 from rapidfuzz import fuzz, process
 
 from .model import Corpus, Entry, Role, Term, Topic
+from .reply import Hit
 from .normalize import Normalizer
 
 _WORD = re.compile(r"[0-9a-zæøåäöüé]+")
@@ -40,19 +41,6 @@ W_ENTRY, W_FUZZ, W_COVER = 4.0, 2.0, 1.0
 # top hit right?). The lead earned no weight once coverage was in; leave-one-out gave the same
 # operating points as the full fit.
 C_SCORE, C_MARGIN, C_COVER, C_BIAS = 2.35, 0.0, 1.1, -7.35
-
-
-class Hit(NamedTuple):
-    """One ranked entry. A named tuple, not a dataclass: ten are made per message, and a
-    frozen dataclass costs several times more to build."""
-
-    id: str
-    score: float          # calibrated confidence in [0, 1]
-    entry_score: float    # normalised BM25 over the whole entry
-    fuzzy: float          # rapidfuzz similarity to the best example, 0..1
-    coverage: float = 0.0  # idf-weighted share of the typed words this entry explains
-    blend: float = 0.0     # the ranking score the hits are sorted by (the ranker's log-odds)
-    features: tuple[float, ...] = ()  # what the ranker saw (FEATURES), for training and reports
 
 
 class _BM25:

@@ -88,6 +88,9 @@ class Normalizer:
         self.lexicon = lexicon
         self.vocabulary: frozenset[str] = frozenset(vocabulary)
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 4)
+        self._by_length: dict[int, list[str]] = {}
+        for n in range(5, MAX_WORD + 1):  # every length a typo correction can be asked for
+            self._near_length(n)
         # Snowball stemmers keep state while stemming, so each normaliser has its own and a lock:
         # a reload builds a new index in another thread while messages are being answered.
         self._snowball = snowballstemmer.stemmer("norwegian")
@@ -97,6 +100,8 @@ class Normalizer:
         self.correct = lru_cache(maxsize=20_000)(self._correct)
         self.split = lru_cache(maxsize=20_000)(self._split)
         self.own = lru_cache(maxsize=50_000)(self._own)
+        # Built with the snapshot (off the event loop), not by the first message that needs it.
+        self._stem_vocab = frozenset(self.stem(w) for w in self.vocabulary)
 
     def words(self, text: str) -> list[str]:
         """Surface tokens in bokmål: lower-cased, nynorsk mapped. At most MAX_WORDS words, each cut
@@ -121,8 +126,18 @@ class Normalizer:
     def _correct(self, word: str) -> str | None:
         if len(word) < 5 or not self._vocab_list:
             return None
-        hit = process.extractOne(word, self._vocab_list, scorer=fuzz.ratio, score_cutoff=84)
+        # Only words of a near length can reach the cut-off; the sorted order is kept, so the
+        # first best match is the one a search of the whole list would return.
+        hit = process.extractOne(word, self._near_length(len(word)), scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
+
+    def _near_length(self, n: int) -> list[str]:
+        """Vocabulary words whose length lets fuzz.ratio reach 84 against a word of length n:
+        the ratio is at most 2·min/(n+m), so m lies within about n·0.19 of n."""
+        lists = self._by_length
+        if n not in lists:
+            lists[n] = [w for w in self._vocab_list if 200 * min(n, len(w)) >= 84 * (n + len(w))]
+        return lists[n]
 
     def _split(self, word: str) -> tuple[str, str] | None:
         """A compound's head and tail, both content words («rus|behandling»); a part that is a
@@ -132,19 +147,14 @@ class Normalizer:
             head, tail = word[:i], word[i:]
             if tail in stop or len(tail) < 4:
                 continue
-            if tail in vocab or self.stem(tail) in self._stem_vocab:
-                for h in (head, head[:-1] if head[-1] in "se" else None):
-                    if h and len(h) >= 3 and h in vocab and h not in stop:
-                        return h, tail
+            # The head is a set lookup and the tail a stemming: looking at the head first keeps a
+            # long made-up word cheap, and finds the same split.
+            heads = [h for h in (head, head[:-1] if head[-1] in "se" else None)
+                     if h and len(h) >= 3 and h in vocab and h not in stop]
+            if heads and (tail in vocab or self.stem(tail) in self._stem_vocab):
+                return heads[0], tail
         return None
 
-    @property
-    def _stem_vocab(self) -> frozenset[str]:
-        cached = getattr(self, "_sv", None)
-        if cached is None:
-            cached = frozenset(self.stem(w) for w in self.vocabulary)
-            self._sv = cached
-        return cached
 
     def _own(self, word: str, query: bool) -> tuple[str, tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
         """What a content word yields by itself: its base form (typo fixed), the weighted stems

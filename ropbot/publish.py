@@ -18,49 +18,31 @@ before every publish and by the watcher) marks it published if the disk holds
 it, or drops it if the swap never happened. Publishes are serialised with an
 flock on `.corpus.lock` beside the folder, across processes (bot and CLI).
 
-Readers use `read_snapshot()`, which reads through one open folder handle and
-checks afterwards that the folder is still the live one, so a reader never mixes
-files from two versions.
+The folder itself (snapshots, the swap, the lock, recovery) is `corpus_dir.py`.
 """
 from __future__ import annotations
 
-import ctypes
 import dataclasses
 import errno
-import fcntl
 import logging
-import os
 import re
 import shutil
-import stat
-import tempfile
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+from .corpus_dir import (LOCK_WAIT_SECONDS, PublishError, cleanup, publish_lock, read_snapshot, recover, swap_in,
+                         write_tree)
 from .loader import LoadResult, checksum_of, load_files
 from .model import Corpus
-from .reports import format_versions
 from .store import Store, StoreError
-from .validate import Problem
+from .validate import Problem, format_problems
 from .yamlio import YamlError, decode
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 2_000_000
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.ya?ml$")
-LOCK_WAIT_SECONDS = 30.0
-
-
-class PublishError(Exception):
-    """A refused or failed publish; `user_text` is Norwegian and safe to show an admin."""
-
-    def __init__(self, message: str, user_text: str, problems: list[Problem] | None = None) -> None:
-        super().__init__(message)
-        self.user_text = user_text
-        self.problems = problems or []
 
 
 # --- diff -----------------------------------------------------------------------------------
@@ -139,210 +121,17 @@ def _changed_fields(old: Any, new: Any) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(old) if getattr(old, f.name) != getattr(new, f.name))
 
 
-# --- the folder -----------------------------------------------------------------------------
-
-
-def _fsync_path(path: Path, directory: bool = False) -> None:
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def read_snapshot(corpus_dir: Path | str, attempts: int = 20) -> dict[str, bytes]:
-    """The *.yaml files of one version of the folder, never a mix of two.
-
-    Opens the folder once and reads through that handle; afterwards checks that the
-    handle is still the live folder. If a publish swapped folders meanwhile, it
-    reads again from the new one.
-    """
-    path = Path(corpus_dir)
-    last_error: OSError | None = None
-    for attempt in range(attempts):
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-        except FileNotFoundError as exc:  # mid-swap in fallback mode; recover() or a retry fixes it
-            last_error = exc
-            time.sleep(0.005 * (attempt + 1))
-            continue
-        try:
-            files: dict[str, bytes] = {}
-            for name in sorted(os.listdir(fd)):
-                if not name.endswith(".yaml"):
-                    continue
-                try:
-                    if not stat.S_ISREG(os.stat(name, dir_fd=fd).st_mode):
-                        continue
-                    file_fd = os.open(name, os.O_RDONLY, dir_fd=fd)
-                except FileNotFoundError:
-                    files = None  # type: ignore[assignment]
-                    break
-                with os.fdopen(file_fd, "rb") as handle:
-                    files[name] = handle.read()
-            held = os.fstat(fd)
-            try:
-                now = os.stat(path)
-            except FileNotFoundError:
-                now = None
-            if files is not None and now is not None and (now.st_ino, now.st_dev) == (held.st_ino, held.st_dev):
-                return files
-        finally:
-            os.close(fd)
-        time.sleep(0.002 * (attempt + 1))
-    raise OSError(errno.EAGAIN, f"could not read a stable snapshot of {path}") from last_error
-
-
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2). False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _siblings(corpus_dir: Path, kind: str) -> list[Path]:
-    prefix = f".{corpus_dir.name}.{kind}-"
-    return sorted(p for p in corpus_dir.parent.iterdir() if p.name.startswith(prefix) and p.is_dir())
-
-
-def recover(corpus_dir: Path | str) -> str | None:
-    """Finish a swap that the two-rename fallback left half done; None if nothing was needed.
-
-    Call it only while holding `publish_lock`: a live publisher in two-rename mode
-    also has `corpus/` missing for a moment.
-
-    Only the fallback can leave `corpus/` missing: it moves the old folder aside
-    (`.corpus.old-X`) after the new one (`.corpus.new-X`) is complete, so a
-    missing `corpus/` with a `.corpus.new-X` beside it rolls forward, and with only
-    `.corpus.old-X` rolls back.
-    """
-    corpus_dir = Path(corpus_dir)
-    if corpus_dir.exists() or not corpus_dir.parent.is_dir():
-        return None
-    for old in reversed(_siblings(corpus_dir, "old")):
-        token = old.name.rsplit("-", 1)[-1]
-        new = corpus_dir.parent / f".{corpus_dir.name}.new-{token}"
-        if new.is_dir():
-            os.rename(new, corpus_dir)
-            outcome = "rolled forward"
-        else:
-            os.rename(old, corpus_dir)
-            outcome = "rolled back"
-        _fsync_path(corpus_dir.parent, directory=True)
-        log.warning("recovered an interrupted corpus swap: %s", outcome)
-        return outcome
-    return None
-
-
-def cleanup(corpus_dir: Path | str) -> int:
-    """Delete temporary folders left by an interrupted publish (call under the publish lock)."""
-    corpus_dir = Path(corpus_dir)
-    removed = 0
-    for leftover in (*_siblings(corpus_dir, "new"), *_siblings(corpus_dir, "old")):
-        shutil.rmtree(leftover, ignore_errors=True)
-        removed += 1
-    return removed
-
-
-def write_tree(corpus_dir: Path, files: dict[str, bytes]) -> Path:
-    """Write a complete new corpus folder beside the live one and fsync it all."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{corpus_dir.name}.new-", dir=corpus_dir.parent))
-    try:
-        mode = stat.S_IMODE(corpus_dir.stat().st_mode) if corpus_dir.exists() else 0o755
-        os.chmod(tmp, mode)
-        if corpus_dir.is_dir():
-            for entry in os.scandir(corpus_dir):  # README.md and other non-corpus files travel along
-                if entry.name.endswith(".yaml") and entry.is_file():
-                    continue
-                target = tmp / entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.copytree(entry.path, target, symlinks=True)
-                else:
-                    shutil.copy2(entry.path, target, follow_symlinks=False)
-                    if not target.is_symlink():
-                        _fsync_path(target)
-        for name, data in files.items():
-            target = tmp / name
-            with open(target, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(target, 0o644)
-        _fsync_path(tmp, directory=True)
-        return tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def swap_in(corpus_dir: Path, tmp: Path) -> None:
-    """Make `tmp` the live corpus folder in one step; the old folder is deleted afterwards."""
-    parent = corpus_dir.parent
-    if _exchange(tmp, corpus_dir):
-        old = tmp  # after the exchange, the temporary name holds the old folder
-        _fsync_path(parent, directory=True)
-        log.debug("publish phase: swapped (exchange)")
-    else:
-        token = tmp.name.rsplit("-", 1)[-1]
-        old = parent / f".{corpus_dir.name}.old-{token}"
-        os.rename(corpus_dir, old)
-        os.rename(tmp, corpus_dir)
-        _fsync_path(parent, directory=True)
-        log.debug("publish phase: swapped (two renames)")
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def replace_corpus(corpus_dir: Path | str, files: dict[str, bytes]) -> None:
-    """Atomically make `files` the *.yaml set of the folder (no DB; used by tests and tools)."""
-    corpus_dir = Path(corpus_dir).resolve()
-    swap_in(corpus_dir, write_tree(corpus_dir, files))
-
-
-@contextmanager
-def publish_lock(corpus_dir: Path, wait: float | None = LOCK_WAIT_SECONDS) -> Iterator[bool]:
-    """An flock beside the folder, held across processes (bot, CLI) and threads.
-
-    Waits up to `wait` seconds (None: for ever) and then raises PublishError;
-    with `wait=0` it yields False instead of waiting when the lock is busy.
-    """
-    path = corpus_dir.parent / f".{corpus_dir.name}.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = None if wait is None else time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if wait is not None and wait <= 0:
-                    yield False
-                    return
-                if deadline is not None and time.monotonic() > deadline:
-                    raise PublishError("publish lock busy", "En annen publisering pågår. Prøv igjen om litt.")
-                time.sleep(0.05)
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
 # --- the publisher --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiskReload:
+    """What `reload_from_disk` did: same, reloaded, refused (invalid), busy or error."""
+
+    status: str
+    before: str
+    checksum: str | None = None
+    result: LoadResult | None = None
 
 
 @dataclass
@@ -378,14 +167,6 @@ def normalise_name(name: str) -> str:
     return base[:-4] + ".yaml" if base.endswith(".yml") else base
 
 
-def _problems_text(problems: list[Problem], limit: int = 15) -> str:
-    problems = sorted(problems, key=lambda p: not p.decisive)  # stable: the rest keep their order
-    shown = [f"• {p}" for p in problems[:limit]]
-    if len(problems) > limit:
-        shown.append(f"… og {len(problems) - limit} feil til")
-    return "\n".join(shown)
-
-
 class Publisher:
     """Stages, publishes and rolls back corpus versions for one corpus folder and store."""
 
@@ -406,10 +187,11 @@ class Publisher:
             return self.live.current.corpus
         return load_files(files).corpus
 
-    def preview(self, overlay: dict[str, bytes]) -> tuple[LoadResult, Diff]:
-        """Validate the live files with `overlay` laid over them, and what would change."""
+    def preview(self, overlay: dict[str, bytes], exact: bool = False) -> tuple[LoadResult, Diff]:
+        """Validate the live files with `overlay` laid over them (`exact`: instead of them),
+        and what would change."""
         current = self.current_files()
-        result = load_files({**current, **overlay})
+        result = load_files(dict(overlay) if exact else {**current, **overlay})
         return result, diff_corpora(self._corpus_of(current), result.corpus) if result.ok else Diff()
 
     # -- staging
@@ -430,12 +212,6 @@ class Publisher:
         self.store.stage(admin, name, content)
         return StageResult(True, name, [], result.warnings, diff, tuple(sorted({*staged, name})))
 
-    def staged_diff(self, admin: int | str) -> tuple[tuple[str, ...], Diff]:
-        staged = self.store.staged(admin)
-        if not staged:
-            return (), Diff()
-        return tuple(sorted(staged)), self.preview(staged)[1]
-
     def discard(self, admin: int | str) -> int:
         count = self.store.clear_staging(admin)
         if count:
@@ -454,16 +230,13 @@ class Publisher:
         return result
 
     def publish_files(self, files: dict[str, bytes], admin: int | str, note: str | None = None,
-                      confirm: bool = False) -> PublishResult:
-        """Replace or add the given files (by name) in the live corpus and publish."""
+                      confirm: bool = False, exact: bool = False) -> PublishResult:
+        """Replace or add the given files (by name) in the live corpus and publish; with `exact`,
+        they become the whole *.yaml set (a file not named is removed)."""
         named = {normalise_name(name): data for name, data in files.items()}
-        return self._publish(lambda current: {**current, **named}, admin,
-                             note or "publisert: " + ", ".join(sorted(named)), "publish", confirm)
-
-    def publish_set(self, files: dict[str, bytes], admin: int | str, note: str | None = None) -> PublishResult:
-        """Make exactly these files the corpus's *.yaml set (files not named are removed)."""
-        named = {normalise_name(name): data for name, data in files.items()}
-        return self._publish(lambda current: named, admin, note or "ny fil-samling", "publish")
+        return self._publish(lambda current: dict(named) if exact else {**current, **named}, admin,
+                             note or ("ny fil-samling: " if exact else "publisert: ") + ", ".join(sorted(named)),
+                             "publish", confirm)
 
     def rollback(self, version_id: int, admin: int | str) -> PublishResult:
         """Publish an earlier version's snapshot as a new version (history only grows)."""
@@ -484,7 +257,7 @@ class Publisher:
             if not result.ok:
                 raise PublishError(
                     f"{action} refused: {len(result.errors)} errors",
-                    "Endringen er ikke gyldig, så ingenting ble publisert:\n" + _problems_text(result.errors),
+                    "Endringen er ikke gyldig, så ingenting ble publisert:\n" + format_problems(result.errors, limit=15),
                     result.errors)
             checksum = checksum_of(files)
             diff = diff_corpora(self._corpus_of(current), result.corpus)
@@ -532,6 +305,38 @@ class Publisher:
         return PublishResult(version_id, checksum, diff, reload_errors=reload_errors)
 
     # -- crash recovery and external changes
+
+    def reload_from_disk(self, wait: float | None = LOCK_WAIT_SECONDS, refused: str | None = None,
+                         force: bool = False) -> DiskReload:
+        """The corpus-folder protocol, in one place: lock → recover → read → reload → record.
+
+        Under the lock, so a slow validation can never reload a version older than the one a
+        publish just made live. `refused`: a checksum already found invalid, not validated again.
+        `wait=0`: give up at once ("busy") when a publish holds the lock. `force`: reload and
+        record even when the disk holds the live version (an admin's /reload)."""
+        before = self.live.current.corpus.checksum
+        with self.lock(wait=wait) as held:
+            if not held:
+                return DiskReload("busy", before)
+            try:
+                recover(self.corpus_dir)
+                files = read_snapshot(self.corpus_dir)
+            except OSError as exc:
+                log.warning("cannot read %s: %s", self.corpus_dir, exc)
+                return DiskReload("error", before)
+            checksum = checksum_of(files)
+            if checksum == before and not force:
+                return DiskReload("same", before, checksum)
+            if checksum == refused:
+                return DiskReload("refused", before, checksum)
+            result = self.live.reload(files=files)
+            if not result.ok:
+                return DiskReload("refused", before, checksum, result)
+            try:  # the change goes into the version history too
+                self.reconcile_held()
+            except Exception:  # noqa: BLE001 - the reload succeeded; recording is best-effort
+                log.exception("could not record the version read from disk")
+        return DiskReload("same" if checksum == before else "reloaded", before, checksum, result)
 
     def reconcile(self, wait: float | None = LOCK_WAIT_SECONDS) -> list[str]:
         """Settle pending versions and record a corpus changed on disk; [] if the lock was busy."""
@@ -585,7 +390,3 @@ class Publisher:
         if done:
             log.warning("settled interrupted publishes: %s", done)
         return done
-
-    def versions_text(self) -> str:
-        live = self.live.current.corpus.checksum if self.live is not None else checksum_of(self.current_files())
-        return format_versions(self.store.versions(limit=30), live)

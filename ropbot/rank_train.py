@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .engine import STAFF_TOPIC_FACTOR
-from .intents import RELATIVE, STAFF
+from .intents import Audience
 from .live import Knowledge
 from .matcher import FEATURES
 from .yamlio import load_file
@@ -34,7 +34,7 @@ MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)  # lead of the firs
 
 
 def _audience(row: dict[str, Any]) -> str:
-    return RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else STAFF
+    return Audience.RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else Audience.STAFF
 
 
 def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
@@ -47,8 +47,8 @@ def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
             words = k.normalizer.words(row["text"])
             # Every leader comes back (limit above CANDIDATES + FOCUS_CANDIDATES), and its features
             # do not depend on the fitted ranker, which only orders them.
-            hits = k.matcher.rank(row["text"], limit=50, words=words, relative=audience == RELATIVE,
-                              topic_factor=1.0 if audience == RELATIVE else STAFF_TOPIC_FACTOR,
+            hits = k.matcher.rank(row["text"], limit=50, words=words, relative=audience == Audience.RELATIVE,
+                              topic_factor=1.0 if audience == Audience.RELATIVE else STAFF_TOPIC_FACTOR,
                               focus=k.conversation.focus(row["text"]))
             out.append({"text": row["text"], "audience": audience, "kind": path.name.split("-")[0],
                         "ids": [h.id for h in hits], "x": [list(h.features) for h in hits],

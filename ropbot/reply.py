@@ -2,21 +2,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
 
-from .matcher import Hit
+from .intents import Audience
 
-# Decisions a channel may see.
-CRISIS = "crisis"
-ANSWER = "answer"
-NUMBER = "number"
-GLOSSARY = "glossary"
-DID_YOU_MEAN = "did_you_mean"
-FALLBACK = "fallback"
-INTENT = "intent"
-AUDIENCE = "audience"
-EMPTY = "empty"
-BROWSE = "browse"
-ANSWERS = (ANSWER, NUMBER, GLOSSARY)
+
+class Decision(StrEnum):
+    """What the engine decided; a channel chooses how each looks. String values, because the
+    store records them and reports group by them."""
+
+    CRISIS = "crisis"
+    ANSWER = "answer"
+    NUMBER = "number"
+    GLOSSARY = "glossary"
+    DID_YOU_MEAN = "did_you_mean"
+    FALLBACK = "fallback"
+    INTENT = "intent"
+    AUDIENCE = "audience"
+    EMPTY = "empty"
+    BROWSE = "browse"
+
+
+ANSWERS = (Decision.ANSWER, Decision.NUMBER, Decision.GLOSSARY)
+
+
+class Hit(NamedTuple):
+    """One ranked entry. A named tuple, not a dataclass: ten are made per message, and a
+    frozen dataclass costs several times more to build."""
+
+    id: str
+    score: float          # calibrated confidence in [0, 1]
+    entry_score: float    # normalised BM25 over the whole entry
+    fuzzy: float          # rapidfuzz similarity to the best example, 0..1
+    coverage: float = 0.0  # idf-weighted share of the typed words this entry explains
+    blend: float = 0.0     # the ranking score the hits are sorted by (the ranker's log-odds)
+    features: tuple[float, ...] = ()  # what the ranker saw (FEATURES), for training and reports
+
+
 
 
 @dataclass(frozen=True)
@@ -29,24 +52,37 @@ class Part:
     url: str | None = None
 
 
+class Go(StrEnum):
+    """Where a follow-up leads."""
+
+    SHOW = "show"          # an entry (recommendation, role section, topic, glossary term)
+    VIEW = "view"          # the same entry in the other language level
+    SECTION = "section"    # every entry of a section
+    CHAPTER = "chapter"    # a chapter's sections
+    CHAPTERS = "chapters"  # the chapter list
+    ROLES = "roles"        # the roles and responsibilities list
+
+
 @dataclass(frozen=True)
 class Action:
-    """A follow-up a channel can offer as a button. `action` is short and channel-neutral:
-    show:<id>, view:<id>:plain|pro, section:<n>, chapter:<n>, chapters, role:<id>, roles, term:<id>."""
+    """A follow-up a channel can offer as a button: a label and where it leads, as values
+    (`Action("Enklere språk", Go.VIEW, "R69", "plain")`), never a string to be parsed."""
 
     label: str
-    action: str
+    go: Go
+    target: str | None = None  # an entry id, a section or chapter number
+    view: str | None = None    # for Go.VIEW: "plain" or "pro"
 
 
 @dataclass(frozen=True)
 class Reply:
-    decision: str
+    decision: Decision
     parts: tuple[Part, ...]
     entry_id: str | None = None
     source_url: str | None = None
     followups: tuple[Action, ...] = ()
     hits: tuple[Hit, ...] = ()
-    audience: str = "staff"
+    audience: Audience = Audience.STAFF
     view: str | None = None
     crisis: frozenset[str] = field(default_factory=frozenset)
     urgency: str | None = None  # "acute" (crisis card first) or "concern" (numbers under the answer)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 import re
+import reprlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,10 @@ SCHEMAS: dict[str, dict[str, tuple[bool, tuple[type, ...]]]] = {
     },
 }
 
+# Bounds on what a corpus, however hostile, can make ropbot say or log about itself.
+MAX_PROBLEMS = 200
+MAX_MESSAGE = 300
+
 ID_PATTERNS = {
     "recommendation": re.compile(r"^R([1-9][0-9]?)$"),
     "role": re.compile(r"^S\d+(\.\d+)*$"),
@@ -98,14 +103,63 @@ class Record:
 
 @dataclass
 class Report:
+    """Problems found in one corpus. Bounded: a hostile upload can hold millions of broken
+    entries, and every problem becomes a line in a reply or a log record."""
+
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    dropped: int = 0
 
     def error(self, file: str, line: int, message: str) -> None:
-        self.errors.append(Problem(file, line, message))
+        self._add(self.errors, Problem(short_name(file), line, message[:MAX_MESSAGE]))
 
     def warn(self, file: str, line: int, message: str) -> None:
-        self.warnings.append(Problem(file, line, message))
+        self._add(self.warnings, Problem(short_name(file), line, message[:MAX_MESSAGE]))
+
+    def _add(self, problems: list[Problem], problem: Problem) -> None:
+        # decisive problems («numbers missing») come last in a check but first in every reply
+        if len(problems) < MAX_PROBLEMS or (problem.decisive and len(problems) < 2 * MAX_PROBLEMS):
+            problems.append(problem)
+        else:
+            self.dropped += 1
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 60
+_SHORT.maxlong = 24
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def short(value: Any) -> str:
+    """A value quoted for a problem message, never longer than ~60 characters whatever it holds."""
+    return _SHORT.repr(value)
+
+
+def _ident(data: Any) -> str:
+    ident = data.get("id", "") if isinstance(data, dict) else ""
+    return ident if isinstance(ident, str) and len(ident) <= 20 else short(ident)
+
+
+def short_name(name: str) -> str:
+    return name if len(name) <= 80 else name[:77] + "..."
+
+
+def format_problems(problems: list[Problem], limit: int = 20, max_chars: int = 3000) -> str:
+    """The one way problems are shown to an admin or written to a log: decisive ones
+    («numbers missing») first, at most `limit` lines and `max_chars` characters."""
+    ordered = sorted(problems, key=lambda p: not p.decisive)  # stable: the rest keep their order
+    lines: list[str] = []
+    size = 0
+    for problem in ordered[:limit]:
+        line = f"• {problem}"
+        if size + len(line) > max_chars:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    if len(ordered) > len(lines):
+        lines.append(f"… og {len(ordered) - len(lines)} til")
+    return "\n".join(lines)
 
 
 def check_fields(record: Record, report: Report) -> bool:
@@ -119,12 +173,12 @@ def check_fields(record: Record, report: Report) -> bool:
     label = _label(record)
     for key in data:
         if key not in schema:
-            report.error(file, line_of(data, str(key)), f"{label}: unknown field {key!r}")
+            report.error(file, line_of(data, str(key)), f"{label}: unknown field {short(key)}")
             ok = False
     for key, (required, types) in schema.items():
         if key not in data:
             if required:
-                report.error(file, line_of(data), f"{label}: missing field {key!r}")
+                report.error(file, line_of(data), f"{label}: missing field {short(key)}")
                 ok = False
             continue
         value = data[key]
@@ -133,33 +187,33 @@ def check_fields(record: Record, report: Report) -> bool:
             ok = False
         elif isinstance(value, list) and key != "sections":
             if not all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value):
-                report.error(file, line_of(data, key), f"{label}: {key!r} must be a list of plain values")
+                report.error(file, line_of(data, key), f"{label}: {short(key)} must be a list of plain values")
                 ok = False
     pattern = ID_PATTERNS.get(record.kind)
     if pattern and isinstance(data.get("id"), str) and not pattern.match(data["id"]):
-        report.error(file, line_of(data, "id"), f"{label}: id {data['id']!r} does not match {pattern.pattern}")
+        report.error(file, line_of(data, "id"), f"{label}: id {short(data['id'])} does not match {pattern.pattern}")
         ok = False
     return ok
 
 
 def _type_error(report: Report, record: Record, key: str, types: tuple[type, ...]) -> None:
     names = " or ".join("null" if t is type(None) else t.__name__ for t in types)
-    report.error(record.file, line_of(record.data, key), f"{_label(record)}: field {key!r} must be {names}")
+    report.error(record.file, line_of(record.data, key), f"{_label(record)}: field {short(key)} must be {names}")
 
 
 def _label(record: Record) -> str:
     data = record.data if isinstance(record.data, dict) else {}
     ident = data.get("id") or data.get("number") or ""
-    return f"{record.kind} {ident}".strip()
+    return f"{record.kind} {ident if isinstance(ident, str) and len(ident) <= 20 else short(ident)}".strip()
 
 
 def check_recommendation(record: Record, report: Report) -> None:
     data, file = record.data, record.file
     number = data["number"]
     if not 1 <= number <= TOTAL_RECOMMENDATIONS:
-        report.error(file, line_of(data, "number"), f"recommendation number {number} is outside 1–{TOTAL_RECOMMENDATIONS}")
+        report.error(file, line_of(data, "number"), f"recommendation number {short(number)} is outside 1–{TOTAL_RECOMMENDATIONS}")
     if data["id"] != f"R{number}":
-        report.error(file, line_of(data, "id"), f"id {data['id']!r} does not match number {number}")
+        report.error(file, line_of(data, "id"), f"id {short(data['id'])} does not match number {short(number)}")
     status = data["status"]
     if status not in STATUSES:
         report.error(file, line_of(data, "status"), f"status must be one of {', '.join(STATUSES)}")
@@ -167,10 +221,10 @@ def check_recommendation(record: Record, report: Report) -> None:
     if status == "written":
         for key in ("title", "text", "plain"):
             if not (data.get(key) or "").strip():
-                report.error(file, line_of(data, key), f"{data['id']}: written entry has empty {key!r}")
+                report.error(file, line_of(data, key), f"{_ident(data)}: written entry has empty {short(key)}")
         if len(data["examples"]) < MIN_EXAMPLES:
             report.warn(file, line_of(data, "examples"),
-                        f"{data['id']}: only {len(data['examples'])} examples (want {MIN_EXAMPLES}+)")
+                        f"{_ident(data)}: only {len(data['examples'])} examples (want {MIN_EXAMPLES}+)")
 
 
 # Where the guideline is published. A recommendation or role section that links elsewhere must
@@ -183,18 +237,18 @@ def check_text_entry(record: Record, report: Report) -> None:
     check_source(record, report)
     for key in ("title", "text"):
         if not (data.get(key) or "").strip():
-            report.error(file, line_of(data, key), f"{data['id']}: empty {key!r}")
+            report.error(file, line_of(data, key), f"{_ident(data)}: empty {short(key)}")
 
 
 def check_source(record: Record, report: Report) -> None:
     data, file = record.data, record.file
     if not URL.match(data["source"]):
-        report.error(file, line_of(data, "source"), f"{data['id']}: source must be an http(s) URL")
+        report.error(file, line_of(data, "source"), f"{_ident(data)}: source must be an http(s) URL")
     elif record.kind in ("recommendation", "role") and not data.get("source_note"):
         host = (urlparse(data["source"]).hostname or "").lower()
         if not any(host == h or host.endswith("." + h) for h in OFFICIAL_HOSTS):
             report.error(file, line_of(data, "source"),
-                         f"{data['id']}: source {host!r} is not an official page of the guideline; "
+                         f"{_ident(data)}: source {short(host)} is not an official page of the guideline; "
                          "link the official page or say why in source_note")
 
 
@@ -207,12 +261,12 @@ def check_references(records: list[Record], section_numbers: set[str], report: R
         for key in ref_fields.get(record.kind, ()):
             for ref in data.get(key) or ():
                 if str(ref) not in ids:
-                    report.error(record.file, line_of(data, key), f"{data['id']}: {key} refers to unknown id {ref!r}")
+                    report.error(record.file, line_of(data, key), f"{_ident(data)}: {key} refers to unknown id {short(ref)}")
         if record.kind in ("recommendation", "role"):
             section = data.get("section")
             if section and section not in section_numbers:
                 report.error(record.file, line_of(data, "section"),
-                             f"{data['id']}: section {section!r} is not listed under chapters")
+                             f"{_ident(data)}: section {short(section)} is not listed under chapters")
 
 
 def check_duplicates(records: list[Record], report: Report) -> None:
@@ -224,7 +278,7 @@ def check_duplicates(records: list[Record], report: Report) -> None:
         if ident in seen:
             first = seen[ident]
             report.error(record.file, line_of(record.data, "id"),
-                         f"duplicate id {ident!r} (first at {first.file}:{line_of(first.data, 'id')})")
+                         f"duplicate id {short(ident)} (first at {first.file}:{line_of(first.data, 'id')})")
         else:
             seen[ident] = record
 

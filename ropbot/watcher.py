@@ -12,8 +12,10 @@ import threading
 import time
 from typing import Any
 
-from .loader import checksum_of
-from .publish import Publisher, read_snapshot, recover
+from .corpus_dir import read_snapshot
+from .loader import LoadResult, checksum_of
+from .publish import Publisher
+from .validate import format_problems
 
 log = logging.getLogger(__name__)
 
@@ -30,46 +32,34 @@ class CorpusWatcher:
         self._refused: str | None = None  # checksum already logged as invalid
 
     def check(self) -> str:
-        """One look at the disk: 'same', 'reloaded', 'refused' (invalid, logged once), 'busy' or 'error'.
+        """One look at the disk: 'same', 'reloaded', 'refused' (invalid, logged once), 'busy' or 'error'."""
+        if self.publisher is not None:
+            done = self.publisher.reload_from_disk(wait=0, refused=self._refused)
+            status, checksum, result = done.status, done.checksum, done.result
+        else:  # no store, so no versions to record and no publishes to wait for
+            status, checksum, result = self._read_and_reload()
+        if status == "refused" and result is not None:
+            log.warning("corpus on disk changed but does not validate; keeping %s. Errors:\n%s",
+                        self.live.current.corpus.checksum[:12], format_problems(result.errors))
+        if status in ("refused", "same", "reloaded"):
+            self._refused = checksum if status == "refused" else None
+        if status == "reloaded":
+            log.info("corpus watch: reloaded %s from disk", (checksum or "")[:12])
+        return status
 
-        With a publisher, the look happens under the publish lock (skipped if a publish
-        holds it), so a slow validation here can never reload a version older than
-        the one a publish just made live.
-        """
-        if self.publisher is None:
-            return self._check()
-        with self.publisher.lock(wait=0) as held:
-            if not held:
-                return "busy"
-            return self._check()
-
-    def _check(self) -> str:
+    def _read_and_reload(self) -> tuple[str, str | None, LoadResult | None]:
         try:
-            if self.publisher is not None:  # only under the publish lock (see publish.recover)
-                recover(self.corpus_dir)
             files = read_snapshot(self.corpus_dir)
         except OSError as exc:
             log.warning("corpus watch: cannot read %s: %s", self.corpus_dir, exc)
-            return "error"
+            return "error", None, None
         checksum = checksum_of(files)
         if checksum == self.live.current.corpus.checksum:
-            self._refused = None
-            return "same"
+            return "same", checksum, None
         if checksum == self._refused:
-            return "refused"
-        reloaded = self.live.reload(files=files)
-        if not reloaded.ok:
-            self._refused = checksum
-            log.warning("corpus on disk changed but does not validate; keeping %s. Errors:\n%s",
-                        self.live.current.corpus.checksum[:12], "\n".join(map(str, reloaded.errors[:20])))
-            return "refused"
-        if self.publisher is not None:
-            try:  # the change goes into the version history too
-                self.publisher.reconcile_held()
-            except Exception:  # noqa: BLE001 - the reload succeeded; recording is best-effort
-                log.exception("corpus watch: could not record the version")
-        log.info("corpus watch: reloaded %s from disk", checksum[:12])
-        return "reloaded"
+            return "refused", checksum, None
+        result = self.live.reload(files=files)
+        return ("reloaded" if result.ok else "refused"), checksum, result
 
 
 class Maintenance(threading.Thread):

@@ -66,8 +66,14 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+# Aliases are refused, so a document expands to about its own size; this caps that size.
+MAX_DOCUMENT_CHARS = 4_000_000
+
+
 def load_text(text: str, name: str) -> Any:
     """Parse YAML text; raise YamlError with the file name and 1-based line."""
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise YamlError(name, 0, f"document is {len(text):,} characters; the limit is {MAX_DOCUMENT_CHARS:,}")
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a (C)SafeLoader
     except yaml.MarkedYAMLError as exc:

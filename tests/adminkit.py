@@ -5,7 +5,7 @@ import io
 import shutil
 from pathlib import Path
 
-from ropbot.matcher import Hit
+from ropbot.reply import Hit
 from ropbot.reply import Reply
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -173,3 +173,19 @@ def test_storebench_command(env, capsys):
     assert main(["storebench", "--queries", "2000", "--json"]) == 0
     data = json.loads(out(capsys))
     assert data["stored_queries"] == 2000 and "bytes_per_1000_queries" in data
+
+
+def test_publish_exact_removes_the_files_not_named(env, capsys, tmp_path):
+    _, corpus = env
+    names = sorted(p.name for p in corpus.glob("*.yaml"))
+    extra = tmp_path / "ekstra.yaml"
+    extra.write_text("glossary:\n- id: G-ekstra\n  term: ekstra\n  definition: Et ord som bare prøven trenger.\n",
+                     encoding="utf-8")
+    assert main(["publish", str(extra), "--note", "med ekstra"]) == 0
+    assert (corpus / "ekstra.yaml").exists()
+    kept = [str(corpus / name) for name in names]
+    assert main(["publish", *kept, "--exact", "--dry-run", "--json"]) == 0
+    assert "G-ekstra" in capsys.readouterr().out  # the dry run names what would go
+    assert (corpus / "ekstra.yaml").exists()
+    assert main(["publish", *kept, "--exact"]) == 0
+    assert sorted(p.name for p in corpus.glob("*.yaml")) == names

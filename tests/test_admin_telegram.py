@@ -106,7 +106,10 @@ def bot(tmp_path, shared):
         b.deps.maintenance.stop()
     b.deps.store.close()
     # put the shared corpus back the way the next test expects it
-    from ropbot.publish import replace_corpus
+    from ropbot.corpus_dir import swap_in, write_tree
+
+    def replace_corpus(folder, files):
+        swap_in(folder.resolve(), write_tree(folder.resolve(), files))
 
     first = Store(tmp_path / "data" / "ropbot.db", salt="s").version_files(1)
     if first and checksum_of(read_files(corpus)) != checksum_of(first):

@@ -27,7 +27,7 @@ def rules(engine: Engine) -> CrisisRules:
 def card_first(reply: R.Reply) -> bool:
     """The card, and an emergency number within its first three lines (112 leads for violence)."""
     head = "\n".join(reply.text().split("\n")[:3])
-    return reply.decision == R.CRISIS and ("113" in head or "112" in head)
+    return reply.decision == R.Decision.CRISIS and ("113" in head or "112" in head)
 
 
 def test_fold_makes_spellings_without_norwegian_letters_meet():
@@ -55,7 +55,7 @@ def test_acute_messages_get_the_card_first(engine: Engine, message: str):
 ])
 def test_named_but_not_acute_keeps_the_numbers_under_the_answer(engine: Engine, message: str):
     reply = engine.handle(message)
-    assert reply.decision != R.CRISIS
+    assert reply.decision != R.Decision.CRISIS
     assert reply.urgency == CONCERN
     last = reply.parts[-1]
     assert last.kind == "safety" and all(n in last.text for n in NUMBERS)
@@ -67,7 +67,7 @@ def test_named_but_not_acute_keeps_the_numbers_under_the_answer(engine: Engine, 
     "hvem følger opp den somatiske helsa?",
 ])
 def test_figures_of_speech_and_plain_questions_get_no_card(engine: Engine, message: str):
-    assert engine.handle(message).decision != R.CRISIS
+    assert engine.handle(message).decision != R.Decision.CRISIS
 
 
 def test_a_professional_frame_never_silences_the_numbers(engine: Engine):
@@ -82,18 +82,18 @@ def test_a_professional_frame_never_silences_the_numbers(engine: Engine):
 
 def test_a_question_asked_with_a_crisis_is_answered_below_the_card(engine: Engine):
     reply = engine.handle("han har tatt en overdose og puster ikke. hva sier retningslinjen om nalokson?")
-    assert reply.decision == R.CRISIS
+    assert reply.decision == R.Decision.CRISIS
     text = reply.text()
     assert text.index("113") < len(text) // 2
 
 
 def test_a_crisis_statement_alone_gets_no_answer_attached(engine: Engine):
     reply = engine.handle("jeg vil ta mitt eget liv")
-    assert reply.decision == R.CRISIS and reply.answer is None
+    assert reply.decision == R.Decision.CRISIS and reply.answer is None
 
 
 def test_emoji_only_crisis_is_not_treated_as_empty(engine: Engine):
-    assert engine.handle("🔪🔪 han truer meg med kniv nå 😭").decision == R.CRISIS
+    assert engine.handle("🔪🔪 han truer meg med kniv nå 😭").decision == R.Decision.CRISIS
 
 
 def test_every_concept_alone_gives_at_least_concern(rules: CrisisRules):

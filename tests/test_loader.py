@@ -147,3 +147,35 @@ def test_a_source_off_the_official_pages_needs_a_note(corpus_copy: Path):
     path.write_text(re.sub(r"  source: https://www\.helsebiblioteket\.no/[^\n]*\n", "  source: https://example.com/x\n",
                            text, count=1), encoding="utf-8")
     assert any("not an official page" in e for e in _errors(corpus_copy))
+
+
+def test_a_huge_id_is_quoted_short_in_every_problem(tmp_path: Path):
+    """An id is formatted into each of its problems; a 100 kB id must not make 100 kB lines."""
+    long_id = "X" * 100_000
+    (tmp_path / "big.yaml").write_text(
+        "recommendations:\n" + "".join(f"- id: {long_id}\n  bogus{n}: 1\n" for n in range(5)), encoding="utf-8")
+    errors = _errors(tmp_path)
+    assert errors and all(len(e) <= 400 for e in errors)
+    assert any("XXXX" in e and "..." in e for e in errors)
+
+
+def test_problems_are_bounded_however_many_entries_are_broken(tmp_path: Path):
+    from ropbot.validate import MAX_PROBLEMS, format_problems
+
+    rows = "".join(f"- id: T-x{n}\n  wrong: {n}\n" for n in range(3000))
+    (tmp_path / "many.yaml").write_text("topics:\n" + rows, encoding="utf-8")
+    result = load_corpus(tmp_path)
+    assert not result.ok
+    assert len(result.errors) <= 2 * MAX_PROBLEMS + 1
+    assert any("more problems not listed" in str(e) for e in result.errors)
+    shown = format_problems(result.errors)
+    assert len(shown) <= 3100 and shown.count("\n") <= 20
+    assert shown.splitlines()[-1].startswith("… og ")
+
+
+def test_a_document_over_the_size_budget_is_refused_before_parsing(tmp_path: Path):
+    from ropbot.yamlio import MAX_DOCUMENT_CHARS
+
+    (tmp_path / "huge.yaml").write_text("# " + "x" * MAX_DOCUMENT_CHARS + "\n", encoding="utf-8")
+    errors = _errors(tmp_path)
+    assert any(e.startswith("huge.yaml:0:") and "limit" in e for e in errors)

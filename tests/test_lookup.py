@@ -30,7 +30,7 @@ def shown(reply: R.Reply) -> list[str]:
 ])
 def test_recommendation_numbers(engine: Engine, message: str, numbers: list[str]):
     reply = engine.handle(message)
-    assert reply.decision == R.NUMBER
+    assert reply.decision == R.Decision.NUMBER
     assert shown(reply)[: len(numbers)] == numbers
 
 
@@ -57,4 +57,4 @@ def test_a_number_that_does_not_exist(engine: Engine, message: str):
 
 @pytest.mark.parametrize("message", ["ta 2.5 mg om morgenen", "møtet er kl 8.30", "han anbefaler oss å vente"])
 def test_numbers_that_are_not_lookups(engine: Engine, message: str):
-    assert engine.handle(message).decision != R.NUMBER
+    assert engine.handle(message).decision != R.Decision.NUMBER

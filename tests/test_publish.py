@@ -11,15 +11,23 @@ import re
 import pytest
 
 from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus
-from ropbot import publish as publish_mod
 from ropbot.live import LiveKnowledge
 from ropbot.loader import checksum_of, load_corpus, load_files, read_files
-from ropbot.publish import (PublishError, Publisher, cleanup, diff_corpora, normalise_name, read_snapshot,
-                            recover, replace_corpus)
+from pathlib import Path
+
+from ropbot import corpus_dir as folder_mod
+from ropbot.corpus_dir import cleanup, read_snapshot, recover, swap_in, write_tree
+from ropbot.publish import PublishError, Publisher, diff_corpora, normalise_name
+from ropbot.reports import format_versions
 from ropbot.store import Store
 from ropbot.watcher import CorpusWatcher, Maintenance
 
 ADMIN = 1001
+
+
+def replace_corpus(corpus: Path, files: dict[str, bytes]) -> None:
+    """The swap a publish makes, without its version row: what a crash right after it leaves."""
+    swap_in(corpus.resolve(), write_tree(corpus.resolve(), files))
 
 
 @pytest.fixture
@@ -97,8 +105,7 @@ def test_stage_a_valid_file_shows_the_diff_and_keeps_it(publisher, store):
     second = publisher.stage(ADMIN, "parorende.yaml", changed_parorende(publisher.corpus_dir))
     assert second.staged == (EXTRA_NAME, "parorende.yaml")
     assert second.diff.added == ("G-testbegrep",) and second.diff.changed == ("T-parorende-rettigheter",)
-    names, diff = publisher.staged_diff(ADMIN)
-    assert names == (EXTRA_NAME, "parorende.yaml") and diff == second.diff
+    assert publisher.preview(store.staged(ADMIN))[1] == second.diff
 
 
 def test_stage_an_invalid_file_reports_file_and_line_and_stages_nothing(publisher, store):
@@ -177,14 +184,14 @@ def test_rollback_publishes_the_old_snapshot_as_a_new_version(publisher, store, 
     assert live.current.corpus.get("G-testbegrep") is None
     assert [v.id for v in store.versions()] == [3, 2, 1]
     assert store.latest_version().note == "tilbake til versjon 1"
-    text = publisher.versions_text()
+    text = format_versions(store.versions(limit=30), live.current.corpus.checksum)
     assert text.count("← i bruk") == 1 and "3. " in text.splitlines()[1] and "← i bruk" in text.splitlines()[1]
     with pytest.raises(PublishError, match="no version"):
         publisher.rollback(99, ADMIN)
 
 
 def test_publish_in_two_rename_mode_where_exchange_is_missing(publisher, corpus, monkeypatch):
-    monkeypatch.setattr(publish_mod, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(folder_mod, "_exchange", lambda a, b: False)
     result = publisher.publish_files({EXTRA_NAME: EXTRA}, "cli")
     assert result.version_id == 2 and (corpus / EXTRA_NAME).exists() and load_corpus(corpus).ok
     assert not [p for p in corpus.parent.iterdir() if p.name.startswith(".corpus.")
@@ -197,7 +204,7 @@ def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(publish_mod.os, "fsync", full)
+    monkeypatch.setattr(folder_mod.os, "fsync", full)
     with pytest.raises(PublishError) as info:
         publisher.publish_files({EXTRA_NAME: EXTRA}, "cli")
     assert "Disken er full" in info.value.user_text
@@ -250,7 +257,7 @@ def test_recover_rolls_a_two_rename_swap_forward_or_back(corpus):
     parent = corpus.parent
     old_files = read_files(corpus)
     new_files = {**old_files, EXTRA_NAME: EXTRA}
-    tmp = publish_mod.write_tree(corpus, new_files)
+    tmp = write_tree(corpus, new_files)
     token = tmp.name.rsplit("-", 1)[-1]
     os.rename(corpus, parent / f".corpus.old-{token}")  # died between the two renames
     assert recover(corpus) == "rolled forward" and read_files(corpus) == new_files
@@ -360,13 +367,12 @@ def test_maintenance_thread_picks_up_changes(publisher, live, store, corpus):
 
 
 def test_the_publish_lock_serialises_publishers_and_the_watcher(publisher, live, corpus, monkeypatch):
-    monkeypatch.setattr(publish_mod, "LOCK_WAIT_SECONDS", 0.2)
     with publisher.lock() as held:
         assert held
         assert CorpusWatcher(live, publisher).check() == "busy"  # skips the tick, tries again later
         assert publisher.reconcile(wait=0) == []
         with pytest.raises(PublishError) as info:
-            with publish_mod.publish_lock(publisher.corpus_dir, wait=0.2):
+            with folder_mod.publish_lock(publisher.corpus_dir, wait=0.2):
                 pass
         assert "En annen publisering pågår" in info.value.user_text
     assert CorpusWatcher(live, publisher).check() == "same"
@@ -390,11 +396,11 @@ def test_a_file_name_with_a_path_is_refused_not_stripped(publisher, name):
 
 
 def test_numbers_missing_comes_first_among_many_errors(corpus):
-    from ropbot.publish import _problems_text
-    from ropbot.validate import Problem
+    from ropbot.validate import Problem, format_problems
 
     problems = [Problem("a.yaml", n, "feil") for n in range(1, 40)] + [Problem("corpus", 0, "numbers missing: 5")]
-    assert _problems_text(problems).splitlines()[0].endswith("numbers missing: 5")
+    shown = format_problems(problems, limit=15).splitlines()
+    assert shown[0].endswith("numbers missing: 5") and shown[-1] == "… og 25 til"
 
 
 def _swap_r68_r69(text: str) -> str:

@@ -26,7 +26,8 @@ import time
 
 from adminkit import EXTRA, EXTRA_NAME, ROOT, copy_corpus
 from ropbot.loader import checksum_of, load_corpus, read_files
-from ropbot.publish import Publisher, read_snapshot, recover
+from ropbot.corpus_dir import read_snapshot, recover
+from ropbot.publish import Publisher
 from ropbot.store import Store
 
 TRIALS = int(os.environ.get("ROPBOT_KILL_TRIALS", "60"))
@@ -36,20 +37,22 @@ CHILD = r"""
 import json, logging, sys
 logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
 logging.getLogger("ropbot.publish").setLevel(logging.DEBUG)
+logging.getLogger("ropbot.corpus_dir").setLevel(logging.DEBUG)
 from ropbot.loader import checksum_of
-from ropbot.publish import Publisher, read_snapshot
+from ropbot.corpus_dir import read_snapshot
+from ropbot.publish import Publisher
 from ropbot.store import Store
 corpus, db, sets = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3], encoding="utf-8"))
 if sys.argv[4] == "two-rename":  # act as on a filesystem without renameat2(RENAME_EXCHANGE)
-    import ropbot.publish
-    ropbot.publish._exchange = lambda a, b: False
+    import ropbot.corpus_dir
+    ropbot.corpus_dir._exchange = lambda a, b: False
 a = {k: v.encode("utf-8") for k, v in sets["a"].items()}
 b = {k: v.encode("utf-8") for k, v in sets["b"].items()}
 publisher = Publisher(corpus, Store(db, salt="kill", purge=False))
 current = checksum_of(read_snapshot(corpus))
 target = b if current == checksum_of(a) else a
 print("publish phase: ready", file=sys.stderr, flush=True)
-publisher.publish_set(target, "cli", "kill test")
+publisher.publish_files(target, "cli", "kill test", exact=True)
 print("publish phase: done", file=sys.stderr, flush=True)
 """
 

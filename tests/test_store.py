@@ -298,7 +298,7 @@ def test_a_full_db_gives_a_clear_error_and_keeps_what_was_stored(tmp_path):
 
 
 def test_storebench_reports_its_figures():
-    from ropbot.storebench import run
+    from ropbot.bench.store import run
 
     report = run(queries=3000, stats_runs=2)
     assert report["stored_queries"] == 3000

@@ -24,7 +24,7 @@ from ropbot.config import Settings
 from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
 from ropbot.reply import Reply
-from ropbot.reply import Part
+from ropbot.reply import Action, Go, Part
 from ropbot.telegram import callbacks as cb
 from ropbot.telegram import render, texts, views
 from ropbot.telegram.app import build_application
@@ -699,8 +699,8 @@ def test_callback_codec_round_trips() -> None:
     assert cb.decode(cb.encode(cb.SECTION, "8.3.2", edit=True)).edit is True
     with pytest.raises(ValueError):
         cb.encode(cb.SHOW, "x" * 70)
-    assert cb.from_action("view:R69:plain") == "1v|R69|p"
-    assert cb.from_action("noe:nytt") is None
+    assert cb.from_action(Action("Enklere språk", Go.VIEW, "R69", "plain")) == "1v|R69|p"
+    assert cb.from_action(Action("For langt", Go.SHOW, "x" * 70)) is None  # cannot fit: left out
 
 
 # --- groups, non-text, inline, errors ---------------------------------------------------------
@@ -965,3 +965,33 @@ def test_a_flood_gets_one_notice_and_never_loses_a_crisis_card(play) -> None:
     assert len(flood) <= RATE_MAX + 1 + 2  # the answers, one notice, the card
     assert "113" in flood[-1] and "Er noen i fare" in flood[-1]
     assert bot.request.sent(6)[0]["text"].startswith("<b>Anbefaling 69")
+
+
+def test_a_flood_through_the_update_queue_does_not_hold_other_chats(tg_live, tg_engine) -> None:
+    """Issue 13, item 2: 300 queued messages from one chat (more than the 256 handled at once),
+    then one from another chat. Flooded messages are dropped without waiting on the network, so
+    without a turn of the loop per update they ran back to back, and the other chat waited for
+    all of them; waiting updates also held the 256 slots."""
+    from telegram.ext import TypeHandler
+
+    order: list[int] = []
+
+    async def scenario() -> None:
+        bot = Bot(tg_live, tg_engine)
+        bot.app.add_handler(TypeHandler(Update, lambda u, c: order.append(u.effective_chat.id)), group=-10)
+        await bot.app.initialize()
+        await bot.app.start()
+        try:
+            for n in range(300):
+                bot.app.update_queue.put_nowait(Update.de_json({"update_id": n + 1, "message": bot._message(
+                    5, 5, "private", text=f"{'flom ' * 800}{n}")}, bot.app.bot))
+            bot.app.update_queue.put_nowait(Update.de_json(
+                {"update_id": 999, "message": bot._message(6, 6, "private", text=R69_QUESTION)}, bot.app.bot))
+            await asyncio.wait_for(bot.app.update_queue.join(), timeout=60)
+        finally:
+            await bot.app.stop()
+            await bot.app.shutdown()
+
+    asyncio.run(scenario())
+    assert len(order) == 301
+    assert order.index(6) < 10, f"the other chat was handled after {order.index(6)} flooded messages"

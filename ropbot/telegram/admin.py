@@ -1,6 +1,6 @@
 """Admin commands in Telegram, and the store behind the channel's Recorder hooks.
 
-`app.load_plugins` calls `setup(settings, live, engine)`, which opens the store
+`app.run_telegram` calls `setup(settings, live, engine)`, which opens the store
 (purging old rows), settles any interrupted publish, starts the maintenance
 thread (corpus watch + daily purge) and returns `(store, register)`.
 
@@ -29,8 +29,9 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from ..config import Settings
 from ..loader import coverage
-from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name, read_snapshot, recover
+from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name
 from ..reports import format_stats, format_unanswered, format_versions, group_unanswered
+from ..validate import format_problems
 from ..store import Store, StoreError
 from ..watcher import CorpusWatcher, Maintenance
 from . import handlers as h
@@ -39,7 +40,6 @@ from .render import NO_PREVIEW
 log = logging.getLogger(__name__)
 
 ADMIN_KEY = "ropbot_admin"
-CALLBACK_PREFIX = "adm|"
 PUBLISH_BUTTON = "adm|pub"
 DISCARD_BUTTON = "adm|discard"
 
@@ -224,14 +224,6 @@ def _publish_keyboard() -> InlineKeyboardMarkup:
                                   InlineKeyboardButton("Forkast", callback_data=DISCARD_BUTTON)]])
 
 
-def _problems(problems: list[Any], limit: int = 20) -> str:
-    problems = sorted(problems, key=lambda p: not getattr(p, "decisive", False))  # «numbers missing» first
-    lines = [f"• {p}" for p in problems[:limit]]
-    if len(problems) > limit:
-        lines.append(f"… og {len(problems) - limit} til")
-    return "\n".join(lines)
-
-
 # --- commands -------------------------------------------------------------------------------
 
 
@@ -246,23 +238,20 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     admin = _actor(update)
 
     def run() -> str:
-        with deps.publisher.lock():  # never interleave with a publish or the watcher
-            recover(deps.publisher.corpus_dir)
-            files = read_snapshot(deps.publisher.corpus_dir)
-            before = deps.live.current.corpus.checksum
-            result = deps.live.reload(files=files)
-            if result.ok:
-                deps.publisher.reconcile_held()
+        done = deps.publisher.reload_from_disk(force=True)
+        result, before = done.result, done.before
+        if result is None:
+            return "Jeg fikk ikke lest corpus/ akkurat nå, så jeg bruker fortsatt versjonen som var lastet."
         _audit(deps, admin, "reload", {"ok": result.ok, "errors": len(result.errors)})
         if not result.ok:
             return (f"corpus/ har {len(result.errors)} feil, så jeg bruker fortsatt versjonen som var lastet "
-                    f"({before[:12]}):\n" + _problems(result.errors))
+                    f"({before[:12]}):\n" + format_problems(result.errors))
         figures = coverage(result)
         same = "uendret, " if figures["checksum"] == before else ""
         return (f"Korpuset er lastet på nytt ({same}{figures['checksum'][:12]}): "
                 f"{figures['recommendations_written']} av {figures['recommendations_total']} anbefalinger skrevet, "
                 f"{figures['roles']} roller, {figures['topics']} temaer, {figures['glossary_terms']} ordlisteord."
-                + (f"\n{len(result.warnings)} advarsler, for eksempel:\n" + _problems(result.warnings, 5)
+                + (f"\n{len(result.warnings)} advarsler, for eksempel:\n" + format_problems(result.warnings, 5)
                    if result.warnings else ""))
 
     await _work(update, context, run, "reload")
@@ -296,12 +285,12 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         result = deps.publisher.stage(admin, name, content)
         if not result.ok:
             return (f"{name} er ikke gyldig sammen med korpuset, så den er ikke klargjort "
-                    f"({len(result.errors)} feil):\n" + _problems(result.errors))
+                    f"({len(result.errors)} feil):\n" + format_problems(result.errors))
         text = [f"{name} er sjekket og klargjort.", result.diff.summary()]
         if len(result.staged) > 1:
             text.append("Klargjort nå: " + ", ".join(result.staged))
         if result.warnings:
-            text.append(f"{len(result.warnings)} advarsler, for eksempel:\n" + _problems(result.warnings, 5))
+            text.append(f"{len(result.warnings)} advarsler, for eksempel:\n" + format_problems(result.warnings, 5))
         text.append("Publiser med /publiser (eller knappen), forkast med /forkast.")
         return "\n\n".join(text), _publish_keyboard()
 
@@ -313,7 +302,7 @@ def _publish_text(result: Any) -> str:
         return "Ingen endring: det klargjorte er likt korpuset som brukes nå. Det klargjorte er fjernet."
     text = f"Publisert som versjon {result.version_id} ({result.checksum[:12]}).\n{result.diff.summary()}"
     if result.reload_errors:
-        text += "\nMerk: boten kunne ikke laste den nye versjonen:\n" + _problems(result.reload_errors)
+        text += "\nMerk: boten kunne ikke laste den nye versjonen:\n" + format_problems(result.reload_errors)
     return text + "\nAngre med /tilbake N (se /versjoner)."
 
 

@@ -8,8 +8,6 @@ and whether Telegram's rate limits are enforced.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import logging
 import re
 import secrets
@@ -23,10 +21,11 @@ from telegram.ext import (AIORateLimiter, Application, BaseRateLimiter, BaseUpda
                           filters)
 from telegram.request import BaseRequest
 
-from .. import publish
+from ..corpus_dir import recover_locked
 from ..config import Settings
 from ..engine import Engine
 from ..live import CorpusError, LiveKnowledge
+from . import admin
 from . import handlers as h
 from . import texts
 from .hooks import NullRecorder, Recorder, SafeRecorder
@@ -53,21 +52,30 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """The chat's turn first, then a slot: a chat's waiting updates hold no slot, so one
+        chat's flood (hundreds of queued messages) never keeps other chats from the 256."""
         key = _chat_key(update)
         if key is None:
-            await coroutine
+            await super().process_update(update, coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await coroutine
+                await super().process_update(update, coroutine)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        # One turn of the loop before the work: an update that never waits on the network (a
+        # flooded message, dropped after its crisis check) would otherwise run straight into
+        # the chat's next one, and a flood of them would hold every other chat for seconds.
+        await asyncio.sleep(0)
+        await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -159,23 +167,6 @@ async def _post_init(app: Application) -> None:
              deps.engine.knowledge.corpus.checksum[:12])
 
 
-def load_plugins(settings: Settings, live: LiveKnowledge,
-                 engine: Engine) -> tuple[Recorder | None, ExtraHandlers | None]:
-    """Pick up the store and admin handlers from `ropbot.telegram.admin` when it exists.
-
-    The admin module is built separately; this keeps the channel free of any
-    import of it. It may offer `setup(settings, live, engine) -> (recorder,
-    extra_handlers)`, or just `register(app)`.
-    """
-    if importlib.util.find_spec(f"{__package__}.admin") is None:
-        return None, None
-    admin = importlib.import_module(f"{__package__}.admin")
-    if hasattr(admin, "setup"):
-        recorder, extra = admin.setup(settings, live, engine)
-        return recorder, extra
-    return None, getattr(admin, "register", None)
-
-
 def run_telegram(settings: Settings, recorder: Recorder | None = None,
                  extra_handlers: ExtraHandlers | None = None) -> int:
     """Run until stopped: long polling, or a webhook when ROPBOT_WEBHOOK_URL is set."""
@@ -186,16 +177,15 @@ def run_telegram(settings: Settings, recorder: Recorder | None = None,
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # A publish killed between its two renames (only the fallback mode) can leave corpus/
     # missing; finish or undo that swap before loading.
-    with publish.publish_lock(settings.corpus_dir.resolve()):
-        publish.recover(settings.corpus_dir.resolve())
+    recover_locked(settings.corpus_dir.resolve())
     try:
-        live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+        live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
     except CorpusError as exc:
         log.error("%s", exc)
         return 2
     engine = Engine(live)
     if recorder is None and extra_handlers is None:
-        recorder, extra_handlers = load_plugins(settings, live, engine)
+        recorder, extra_handlers = admin.setup(settings, live, engine)
     app = build_application(settings, live, engine, recorder, extra_handlers)
     if settings.webhook_url:
         try:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..reply import Action, Go
+
 VERSION = "1"
 MAX_BYTES = 64
 SEP = "|"
@@ -109,27 +111,24 @@ def _valid(callback: Callback) -> bool:
     return all(p.match(a) for p, a in zip(schema, callback.args))
 
 
-def from_action(action: str, edit: bool = False) -> str | None:
-    """Translate an engine `Action.action` (show:R69, view:R69:plain, section:8.3.2 …) to callback data.
-
-    Returns None for actions this channel does not know or cannot fit, so a
-    newer engine never breaks rendering; the button is simply left out.
-    """
-    kind, _, rest = action.partition(":")
+def from_action(action: Action, edit: bool = False) -> str | None:
+    """Callback data for an engine follow-up, or None for one this channel cannot offer or
+    fit in 64 bytes: a newer engine never breaks rendering; the button is left out."""
+    target = action.target or ""
     try:
-        if kind in ("show", "role", "term"):
-            return encode(SHOW, rest)
-        if kind == "view":
-            entry_id, _, view = rest.rpartition(":")
-            return encode(VIEW, entry_id, VIEW_CODES[view])
-        if kind == "section":
-            return encode(SECTION, rest, edit=edit)
-        if kind == "chapter":
-            return encode(CHAPTER, rest, edit=edit)
-        if kind == "chapters":
+        if action.go is Go.SHOW:
+            return encode(SHOW, target)
+        if action.go is Go.VIEW:
+            return encode(VIEW, target, VIEW_CODES[action.view or ""])
+        if action.go is Go.SECTION:
+            return encode(SECTION, target, edit=edit)
+        if action.go is Go.CHAPTER:
+            return encode(CHAPTER, target, edit=edit)
+        if action.go is Go.CHAPTERS:
             return encode(CHAPTERS, edit=edit)
-        if kind == "roles":
+        if action.go is Go.ROLES:
             return encode(ROLES, edit=edit)
     except (ValueError, KeyError):
         return None
+    return None
     return None

@@ -22,7 +22,7 @@ from telegram.ext import ContextTypes, filters
 from ..config import Settings
 from ..engine import Engine
 from ..crisis import ACUTE
-from ..intents import RELATIVE, STAFF
+from ..intents import Audience
 from ..live import LiveKnowledge
 from . import texts, views
 from .hooks import SafeRecorder
@@ -51,7 +51,7 @@ def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
 
 def audience_of(context: ContextTypes.DEFAULT_TYPE) -> str:
     data = context.chat_data
-    return data.get(AUDIENCE_KEY, STAFF) if data is not None else STAFF
+    return data.get(AUDIENCE_KEY, Audience.STAFF) if data is not None else Audience.STAFF
 
 
 async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -64,11 +64,11 @@ async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
     stored = deps(context).recorder.user_audience(user.id)
-    data[AUDIENCE_KEY] = stored if stored in (STAFF, RELATIVE) else STAFF
+    data[AUDIENCE_KEY] = stored if stored in (Audience.STAFF, Audience.RELATIVE) else Audience.STAFF
 
 
 def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: str) -> None:
-    if context.chat_data is not None and audience in (STAFF, RELATIVE):
+    if context.chat_data is not None and audience in (Audience.STAFF, Audience.RELATIVE):
         context.chat_data[AUDIENCE_KEY] = audience
 
 
@@ -159,14 +159,14 @@ async def cmd_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @user_facing
 async def cmd_relative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    set_audience(context, RELATIVE)
-    await reply(update, context, views.audience_switch(deps(context).engine, RELATIVE))
+    set_audience(context, Audience.RELATIVE)
+    await reply(update, context, views.audience_switch(deps(context).engine, Audience.RELATIVE))
 
 
 @user_facing
 async def cmd_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    set_audience(context, STAFF)
-    await reply(update, context, views.audience_switch(deps(context).engine, STAFF))
+    set_audience(context, Audience.STAFF)
+    await reply(update, context, views.audience_switch(deps(context).engine, Audience.STAFF))
 
 
 @user_facing

@@ -26,7 +26,8 @@ from typing import Any
 
 from telegram import Update
 
-from ..bench import percentile
+from ..bench.latency import hostile_messages
+from ..bench.stats import percentile
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
@@ -230,6 +231,87 @@ async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder |
         "handler_parse_ms": round(parse_ms, 3),
         "handler_errors": request.errors,
         "handler_mix": dict(sorted(kinds.items())),
+    }
+
+
+class StampingRequest(BenchRequest):
+    """Notes when each chat is sent a message, so a reply's latency is measured from outside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent_at: dict[int, list[float]] = {}
+
+    def result(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "sendMessage":
+            self.sent_at.setdefault(int(params["chat_id"]), []).append(time.perf_counter())
+        return super().result(name, params)
+
+
+FLOODER, OTHER, OTHER_CHATS = 66_000, 77_000, 40
+
+
+def flood_load(settings: Settings | None = None, *, engine: Engine | None = None, flood: int = 600,
+               asks: int = 200, interval_ms: float = 5.0) -> dict:
+    """Another chat's reply latency while one chat sends `flood` hostile 4,096-character
+    messages at once (more than the 256 updates handled at a time), through the real update
+    queue and per-chat processor, as a running bot receives them."""
+    settings = settings or Settings.from_env({})
+    if engine is None:
+        engine = Engine(LiveKnowledge(settings.corpus_dir, settings.intents_dir))
+    return asyncio.run(_flood_load(settings, engine, flood, asks, interval_ms / 1000))
+
+
+async def _flood_load(settings: Settings, engine: Engine, flood: int, asks: int, interval: float) -> dict:
+    request = StampingRequest()
+    settings = replace(settings, telegram_token="1:bench", webhook_url=None)
+    app = build_application(settings, engine.live, engine, None, request=request,
+                            get_updates_request=BenchRequest(), rate_limiter=None)
+    update_ids = itertools.count(1)
+
+    def update(uid: int, n: int, text: str) -> Update:
+        return Update.de_json({"update_id": next(update_ids), "message": {
+            "message_id": n + 1, "date": int(time.time()), "chat": {"id": uid, "type": "private"},
+            "from": {"id": uid, "is_bot": False, "first_name": "Bench"}, "text": text}}, app.bot)
+
+    hostile = [text for _, text in hostile_messages(engine.knowledge.corpus, per_kind=flood // 11 + 1)]
+    flood_updates = [update(FLOODER, n, hostile[n % len(hostile)]) for n in range(flood)]
+    pool = questions(engine)
+    # Spread over chats that each stay under the flood limit, as ordinary users do.
+    others = [OTHER + n % OTHER_CHATS for n in range(asks)]
+    asked = [update(uid, n, pool[n % len(pool)]) for n, uid in enumerate(others)]
+    handler_log = logging.getLogger("ropbot.telegram.handlers")
+    level = handler_log.level
+    handler_log.setLevel(logging.CRITICAL)
+    await app.initialize()
+    await app.start()
+    try:
+        for n in range(50):  # warm-up: the other chat's first questions fill the per-word caches
+            await app.process_update(update(OTHER - 1 - n, n, pool[(n * 7) % len(pool)]))
+        started = time.perf_counter()
+        for item in flood_updates:
+            app.update_queue.put_nowait(item)
+        put_at = []
+        for item in asked:
+            put_at.append(time.perf_counter())
+            app.update_queue.put_nowait(item)
+            await asyncio.sleep(interval)
+        await asyncio.wait_for(app.update_queue.join(), timeout=120)
+        elapsed = time.perf_counter() - started
+    finally:
+        await app.stop()
+        await app.shutdown()
+        handler_log.setLevel(level)
+    sent = {uid: list(times) for uid, times in request.sent_at.items()}
+    latencies = [(sent[uid].pop(0) - put) * 1000 for put, uid in zip(put_at, others) if sent.get(uid)]
+    return {
+        "flood_messages": flood,
+        "flood_replies": len(request.sent_at.get(FLOODER, [])),
+        "flood_seconds": round(elapsed, 2),
+        "flood_other_asked": asks,
+        "flood_other_answered": len(latencies),
+        "flood_other_p50_ms": round(statistics.median(latencies), 2) if latencies else 0.0,
+        "flood_other_p99_ms": round(percentile(latencies, 0.99), 2),
+        "flood_other_max_ms": round(max(latencies, default=0.0), 2)
     }
 
 

@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
-from ..reply import DID_YOU_MEAN, Action, Part, Reply
+from ..reply import Action, Decision, Go, Part, Reply
 from . import callbacks as cb
 from . import texts
 
@@ -178,7 +178,7 @@ def feedback_row(query_id: int | None) -> list[InlineKeyboardButton]:
 def reply_rows(reply: Reply) -> list[list[InlineKeyboardButton]]:
     """Buttons for the engine's follow-ups: view and section switches side by side,
     related entries and "did you mean" choices one per row (their labels are long)."""
-    return [list(row) for row in _rows(reply.followups, reply.decision == DID_YOU_MEAN)]
+    return [list(row) for row in _rows(reply.followups, reply.decision == Decision.DID_YOU_MEAN)]
 
 
 @functools.lru_cache(maxsize=2048)
@@ -187,14 +187,13 @@ def _rows(followups: tuple[Action, ...], did_you_mean: bool) -> tuple[tuple[Inli
     nav: list[InlineKeyboardButton] = []
     rows: list[list[InlineKeyboardButton]] = []
     for action in followups:
-        data = cb.from_action(action.action)
+        data = cb.from_action(action)
         if data is None:
-            log.debug("no button for action %r", action.action)
+            log.debug("no button for action %r", action)
             continue
-        kind = action.action.split(":", 1)[0]
-        if kind in ("view", "section"):
+        if action.go in (Go.VIEW, Go.SECTION):
             top.append(button(action.label, data))
-        elif kind in ("chapters", "roles") and not did_you_mean:
+        elif action.go in (Go.CHAPTERS, Go.ROLES) and not did_you_mean:
             nav.append(button(action.label, data))
         else:
             rows.append([button(action.label, data)])
@@ -272,7 +271,7 @@ def reply_screen(reply: Reply, *, feedback: bool = False, query_id: int | None =
         below = reply_screen(reply.answer, feedback=feedback, query_id=query_id, extra_rows=extra_rows)
         return Screen(reply_chunks(reply) + below.chunks, below.keyboard)
     if not extra_rows and not query_id:
-        return Screen(reply_chunks(reply), _markup(reply.followups, reply.decision == DID_YOU_MEAN, feedback))
+        return Screen(reply_chunks(reply), _markup(reply.followups, reply.decision == Decision.DID_YOU_MEAN, feedback))
     rows = reply_rows(reply)
     rows.extend(list(r) for r in extra_rows)
     if feedback:

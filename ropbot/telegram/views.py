@@ -22,9 +22,9 @@ from telegram.constants import ParseMode
 from .. import compose
 from ..config import Settings
 from ..engine import Engine
-from ..intents import RELATIVE, STAFF
+from ..intents import Audience
 from ..model import Role, Term
-from ..reply import (ANSWER, CRISIS, DID_YOU_MEAN, FALLBACK, GLOSSARY, NUMBER, Part, Reply)
+from ..reply import Decision, Part, Reply
 from ..validate import TOTAL_RECOMMENDATIONS
 from . import callbacks as cb
 from . import services as svc
@@ -36,7 +36,7 @@ from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack,
 log = logging.getLogger(__name__)
 
 # Replies that ask for 👍/👎: real answers, and misses (a 👎 on a miss shows a gap in the corpus).
-FEEDBACK_DECISIONS = frozenset({ANSWER, NUMBER, GLOSSARY, DID_YOU_MEAN, FALLBACK})
+FEEDBACK_DECISIONS = frozenset({Decision.ANSWER, Decision.NUMBER, Decision.GLOSSARY, Decision.DID_YOU_MEAN, Decision.FALLBACK})
 INLINE_MAX = 10
 INLINE_MIN_SCORE = 0.05
 
@@ -157,13 +157,13 @@ def start(engine: Engine, audience: str) -> Screen:
     parts = [Part("heading", texts.START_HEADING), Part("body", texts.START_INTRO),
              Part("body", texts.START_WHO), Part("note", texts.START_NOT_TREATMENT),
              Part("credit", corpus.guideline.credit)]
-    if audience == RELATIVE:
+    if audience == Audience.RELATIVE:
         parts.append(Part("note", texts.START_RELATIVE))
     return _screen(parts, start_rows(audience))
 
 
 def start_rows(audience: str) -> list[list[InlineKeyboardButton]]:
-    switch = (button(texts.AUDIENCE_STAFF_BUTTON, cb.encode(cb.AUDIENCE, "s")) if audience == RELATIVE
+    switch = (button(texts.AUDIENCE_STAFF_BUTTON, cb.encode(cb.AUDIENCE, "s")) if audience == Audience.RELATIVE
               else button(texts.AUDIENCE_RELATIVE_BUTTON, cb.encode(cb.AUDIENCE, "r")))
     return [[button(texts.BROWSE_BUTTON, cb.encode(cb.CHAPTERS)), button(texts.ROLES_BUTTON, cb.encode(cb.ROLES))],
             [switch]]
@@ -177,9 +177,9 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
     """
     key = payload.strip()
     if key.lower() in ("parorende", "relative"):
-        return start(engine, RELATIVE), RELATIVE
+        return start(engine, Audience.RELATIVE), Audience.RELATIVE
     if key.lower() in ("fagperson", "staff"):
-        return start(engine, STAFF), STAFF
+        return start(engine, Audience.STAFF), Audience.STAFF
     corpus = engine.knowledge.corpus
     for candidate in (key, key.replace("_", "."), key.upper(), key.upper().replace("_", ".")):
         if corpus.get(candidate) is not None:
@@ -190,11 +190,6 @@ def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]
         return entry(engine, f"R{int(key)}", audience) or start(engine, audience), audience
     base = start(engine, audience)
     return Screen((esc(texts.DEEP_LINK_UNKNOWN), *base.chunks), base.keyboard), audience
-
-
-def deep_link_payload(entry_id: str) -> str:
-    """The start parameter for an entry (the inverse of `deep_link`)."""
-    return entry_id.replace(".", "_")
 
 
 @per_snapshot
@@ -249,7 +244,7 @@ def privacy_paragraphs(settings: Settings) -> list[str]:
 
 def audience_switch(engine: Engine, audience: str) -> Screen:
     conv = engine.knowledge.conversation
-    return _screen([Part("body", conv.switch_relative if audience == RELATIVE else conv.switch_staff)])
+    return _screen([Part("body", conv.switch_relative if audience == Audience.RELATIVE else conv.switch_staff)])
 
 
 # --- browsing: chapters → sections → recommendations -------------------------------------
@@ -260,7 +255,7 @@ def chapters(engine: Engine, audience: str) -> Screen:
     corpus = engine.knowledge.corpus
     reply = engine.chapters(audience)
     rows = [[button(a.label, data)] for a in reply.followups
-            if (data := cb.from_action(a.action, edit=True))]
+            if (data := cb.from_action(a, edit=True))]
     unplaced = [r for r in corpus.recommendations if corpus.chapter(r.chapter) is None]
     if unplaced:
         rows.append([button(texts.UNPLACED_BUTTON.format(count=len(unplaced)), cb.encode(cb.UNPLACED, edit=True))])
@@ -381,7 +376,7 @@ def glossary(engine: Engine, recorder: SafeRecorder, user_id: int | None, audien
     if not term_text:
         return glossary_index(engine), audience
     result = answer(engine, recorder, user_id, audience, f"/ordliste {term_text}")
-    if result.reply.decision in (GLOSSARY, CRISIS):
+    if result.reply.decision in (Decision.GLOSSARY, Decision.CRISIS):
         return result.screen, result.reply.audience
     names = {}
     for term in corpus.glossary:
@@ -484,7 +479,7 @@ def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: 
     if op == cb.TERMS:
         return Outcome(SEND, glossary_index(engine))
     if op == cb.AUDIENCE:
-        new = RELATIVE if call.arg(0) == "r" else STAFF
+        new = Audience.RELATIVE if call.arg(0) == "r" else Audience.STAFF
         return Outcome(SEND, audience_switch(engine, new), audience=new)
     if op == cb.FEEDBACK:
         vote = cb.VOTES[call.arg(1)]
@@ -503,7 +498,7 @@ def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: 
             log.exception("forget_user failed")
             return Outcome(EDIT, _screen([Part("body", texts.FORGET_FAILED)]))
         text = texts.FORGET_DONE.format(count=count) if count else texts.FORGET_NOTHING
-        return Outcome(EDIT, _screen([Part("body", text)]), forgotten=True, audience=STAFF)
+        return Outcome(EDIT, _screen([Part("body", text)]), forgotten=True, audience=Audience.STAFF)
     return expired()
 
 
@@ -515,8 +510,8 @@ def inline_results(engine: Engine, query: str) -> tuple[list[InlineQueryResultAr
     text = query.strip()
     if not text:
         return [], InlineQueryResultsButton(texts.INLINE_EMPTY_BUTTON, start_parameter="inline")
-    reply = engine.handle(text, STAFF)
-    if reply.decision == CRISIS:
+    reply = engine.handle(text, Audience.STAFF)
+    if reply.decision == Decision.CRISIS:
         chunks = reply_screen(reply).chunks
         return [_article("crisis", texts.INLINE_CRISIS_TITLE, reply, chunks[0])], None
     ids: list[str] = []

@@ -40,7 +40,7 @@ for path in (str(HERE), str(ROOT)):
 from tg_emulator import (BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest,  # noqa: E402
                          emulator_available)
 
-from ropbot.bench import percentile  # noqa: E402
+from ropbot.bench.stats import percentile  # noqa: E402
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
 from ropbot.live import LiveKnowledge  # noqa: E402

@@ -6,24 +6,20 @@ import logging
 import random
 import resource
 import statistics
+import string
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .config import Settings
-from .engine import Engine
-from .live import LiveKnowledge
-from .matcher import Matcher
-from .model import Corpus, Topic
-from .normalize import Normalizer, vocabulary_of
+from ..config import Settings
+from ..engine import Engine
+from ..live import LiveKnowledge
+from ..matcher import Matcher
+from ..model import Corpus, Topic
+from ..normalize import Normalizer, vocabulary_of
+from .stats import percentile
 
 log = logging.getLogger(__name__)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile, the one convention every ropbot figure uses (0.0 for no values)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else 0.0
 
 
 def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[Topic]:
@@ -45,7 +41,7 @@ def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[T
 
 
 def _questions(path: Path) -> list[str]:
-    from .evaluate import load_questions
+    from ..evaluate import load_questions
 
     if path.exists():
         return [q["text"] for q in load_questions(path)]
@@ -56,13 +52,14 @@ def _questions(path: Path) -> list[str]:
 def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e2e: bool = False,
               repeat: int = 20) -> dict[str, Any]:
     started = time.perf_counter()
-    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
+    live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
     load_s = time.perf_counter() - started
     engine = Engine(live)
     corpus = live.current.corpus
     questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
 
     latencies = _timed(engine.handle, questions * repeat)
+    hostile = worst_message(engine)
     # The crisis check alone, on the same messages: what it adds to every reply's latency.
     crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
@@ -79,6 +76,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         "match_p50_ms": round(percentile(latencies, 0.50), 3),
         "match_p99_ms": round(percentile(latencies, 0.99), 3),
         "match_mean_ms": round(statistics.mean(latencies), 3),
+        **hostile,
         "crisis_p50_ms": round(percentile(crisis_latencies, 0.50), 3),
         "crisis_p99_ms": round(percentile(crisis_latencies, 0.99), 3),
         "entries_100x": entries_100x,
@@ -92,6 +90,57 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     report.update(chart_figures)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
+
+
+MAX_MESSAGE = 4096  # Telegram's limit for one text message
+HOSTILE_KINDS = ("words", "examples", "shuffled", "one_word", "compounds", "digits", "printable", "unicode",
+                 "emoji", "crisis", "numbers")
+
+
+def hostile_messages(corpus: Corpus, per_kind: int = 30, seed: int = 4096) -> list[tuple[str, str]]:
+    """(kind, text) pairs of at most 4,096 characters, each kind costly in its own way: many
+    unknown words (typo correction, compound splitting), one endless word, digit runs (masking,
+    lookups), scripts and symbols, and crisis words (every term of the lexicon tried)."""
+    rng = random.Random(seed)
+    real = [e for e in corpus.entries() if e.answerable]
+    words = sorted({w for e in real for t in (e.text, e.plain, *e.examples) for w in t.split()})
+    examples = [x for e in real for x in e.examples]
+    crisis = "jeg vil ta livet mitt overdose piller henge i kveld nå kniv slå puster ikke våkner".split()
+
+    def make(kind: str) -> str:
+        if kind == "words":
+            return " ".join(rng.choice(words) for _ in range(800))
+        if kind == "examples":
+            return " ".join(rng.choice(examples) for _ in range(80))
+        if kind == "shuffled":  # every word a typo no cache has seen
+            return " ".join("".join(rng.sample(w, len(w))) for w in (rng.choice(words) for _ in range(800)))
+        if kind == "one_word":
+            return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzæøå") for _ in range(MAX_MESSAGE))
+        if kind == "compounds":
+            return " ".join("".join(rng.choice(words) for _ in range(5)) for _ in range(150))
+        if kind == "digits":
+            return " ".join(str(rng.randrange(10 ** 11)) for _ in range(400))
+        if kind == "printable":
+            return "".join(rng.choice(string.printable) for _ in range(MAX_MESSAGE))
+        if kind == "unicode":
+            return "".join(chr(rng.randrange(32, 0x2FFF)) for _ in range(MAX_MESSAGE))
+        if kind == "emoji":
+            return "😭🔪" * 1024
+        if kind == "crisis":
+            return " ".join(rng.choice(crisis) for _ in range(900))
+        return " ".join(f"anbefaling {rng.randrange(200)}" for _ in range(400))
+
+    return [(kind, make(kind)[:MAX_MESSAGE]) for kind in HOSTILE_KINDS for _ in range(per_kind)]
+
+
+def worst_message(engine: Engine, per_kind: int = 30) -> dict[str, Any]:
+    """Engine time of the costliest hostile message, after a warm-up on ordinary questions:
+    each hostile message is new to every cache, as an attacker's would be."""
+    messages = hostile_messages(engine.knowledge.corpus, per_kind)
+    times = [(ms, kind) for (kind, _), ms in zip(messages, _timed(engine.handle, [t for _, t in messages]))]
+    worst_ms, worst_kind = max(times)
+    return {"worst_message_ms": round(worst_ms, 2), "worst_message_kind": worst_kind,
+            "hostile_messages": len(times), "hostile_p99_ms": round(percentile([t for t, _ in times], 0.99), 2)}
 
 
 def _timed(call: Callable[[str], object], texts: list[str]) -> list[float]:
@@ -137,7 +186,7 @@ def _bench_100x(live: LiveKnowledge, questions: list[str]) -> tuple[list[float],
 
 def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str, Any]:
     try:
-        from .telegram import loadtest
+        from ..telegram import loadtest
     except ImportError as exc:  # the Telegram channel is optional for the core figures
         log.warning("Telegram load test unavailable: %s", exc)
         return {}
@@ -145,6 +194,7 @@ def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str,
     if handlers:
         out.update(loadtest.handler_load(settings))
         out.update(_with_store(settings, loadtest))
+        out.update(loadtest.flood_load(settings))
     if e2e:
         out.update(loadtest.e2e_load())
     return out
@@ -158,15 +208,15 @@ def _chart_figures(queries: int = 30_000, runs: int = 5) -> dict[str, Any]:
     matplotlib and its fonts, once per bot process."""
     import tempfile
 
-    from . import storebench
-    from .store import Store
+    from ..store import Store
+    from .store import fill
 
     with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
         store = Store(Path(scratch) / "charts.db", salt="bench", purge=False)
         try:
-            storebench.fill(store, random.Random(7), queries, days=30)
+            fill(store, random.Random(7), queries, days=30)
             t0 = time.perf_counter()
-            from . import charts
+            from .. import charts
 
             charts.render(store)
             first_ms = (time.perf_counter() - t0) * 1000
@@ -199,7 +249,7 @@ def _with_store(settings: Settings, loadtest: Any) -> dict[str, Any]:
     import tempfile
     from dataclasses import replace
 
-    from .store import Store
+    from ..store import Store
 
     with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
         scratch_settings = replace(settings, db_path=Path(scratch) / "bench.db", salt="bench")

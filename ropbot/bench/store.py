@@ -15,10 +15,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from .bench import percentile
-from .matcher import Hit
-from .reply import ANSWERS, Reply
-from .store import Store, now_utc, ts
+from ..reply import Hit
+from ..reply import ANSWERS, Reply
+from ..store import Store, now_utc, ts
+from .stats import percentile
 
 _SUBJECTS = ["rusbehandling", "LAR", "ROP-lidelse", "psykose", "angst", "depresjon", "pårørende", "fastlegen",
              "kommunen", "NAV", "DPS", "TSB", "individuell plan", "ACT-team", "bolig", "avrusning",
@@ -107,7 +107,7 @@ def run(queries: int = 100_000, users: int = 2_000, seed: int = 7, stats_runs: i
             store.daily_decisions(30)
             store.top_entries(30, 10)
             series_ms.append((time.perf_counter() - started) * 1000)
-        from .reports import group_unanswered
+        from ..reports import group_unanswered
 
         started = time.perf_counter()
         rows = store.unanswered_rows(days=30, limit=1000)
