@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from .output import dump, json_option
 from .config import Settings
 
 CLI_ACTOR = "cli"
@@ -41,17 +41,13 @@ def _fail(message: str, code: int = 1) -> int:
     return code
 
 
-def _dump(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from .reports import format_stats
 
     store = _store(settings)
     reports = [store.stats(days) for days in args.days]
     if args.json:
-        _dump(reports)
+        dump(reports)
     else:
         titles = None
         if not args.no_titles:
@@ -87,7 +83,7 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
         title = lambda entry_id: getattr(knowledge.corpus.get(entry_id), "title", None)  # noqa: E731
     groups = group_unanswered(rows, rank, title, limit=args.limit)
     if args.json:
-        _dump({"days": args.days, "questions": len(rows), "groups": groups})
+        dump({"days": args.days, "questions": len(rows), "groups": groups})
     else:
         print(format_unanswered(groups, len(rows), args.days))
     return 0
@@ -104,7 +100,7 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
     live = checksum_of(publisher.current_files())
     versions = store.versions(limit=args.limit)
     if args.json:
-        _dump({"live_checksum": live, "versions": [v.__dict__ for v in versions]})
+        dump({"live_checksum": live, "versions": [v.__dict__ for v in versions]})
     else:
         print(format_versions(versions, live))
     return 0
@@ -112,7 +108,7 @@ def cmd_versions(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report_publish(result: Any, args: argparse.Namespace, verb: str) -> int:
     if args.json:
-        _dump({"version": result.version_id, "checksum": result.checksum, "unchanged": result.unchanged,
+        dump({"version": result.version_id, "checksum": result.checksum, "unchanged": result.unchanged,
                "diff": result.diff.as_dict()})
         return 0
     if result.unchanged:
@@ -152,7 +148,7 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
         if not result.ok:
             return 2
         if args.json:
-            _dump({"ok": True, "diff": diff.as_dict()})
+            dump({"ok": True, "diff": diff.as_dict()})
         else:
             print(diff.summary())
             print("Gyldig (ikke publisert: --dry-run).")
@@ -189,7 +185,7 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     # Opened without its own start-up purge, so the rows this command deletes are the ones it counts.
     counts = _store(settings, purge=False).purge()
     if args.json:
-        _dump(counts)
+        dump(counts)
     else:
         print(f"Slettet {counts['queries']} spørsmål, {counts['feedback']} tilbakemeldinger og "
               f"{counts['users']} brukere eldre enn {settings.retention_days} dager.")
@@ -201,7 +197,7 @@ def cmd_storebench(args: argparse.Namespace, settings: Settings) -> int:
 
     report = run(queries=args.queries)
     if args.json:
-        _dump(report)
+        dump(report)
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
@@ -227,7 +223,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p = sub.add_parser("stats", help="questions per day, answer and fallback rate, top entries, feedback")
     p.add_argument("--days", type=int, nargs="+", default=[7, 30], help="periods in days (default 7 30)")
     p.add_argument("--no-titles", action="store_true", help="do not load the corpus for entry titles")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.add_argument("--png", metavar="DIR",
                    help="also write the /stats charts (questions per day, most-used entries; last 30 days) to DIR")
     p.set_defaults(func=_guarded(cmd_stats))
@@ -236,17 +232,17 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--limit", type=int, default=15, help="groups to show")
     p.add_argument("--max-rows", type=int, default=1000, help="questions to consider")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_unanswered))
 
     p = sub.add_parser("versions", help="list corpus versions")
     p.add_argument("--limit", type=int, default=30)
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_versions))
 
     p = sub.add_parser("rollback", help="publish an earlier corpus version again")
     p.add_argument("version", type=int)
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_rollback))
 
     p = sub.add_parser("publish", help="validate YAML files against corpus/ and publish them as a new version")
@@ -257,7 +253,7 @@ def register(sub: "argparse._SubParsersAction") -> None:
                    help="the files given become the whole corpus: a corpus file not named is removed")
     p.add_argument("--confirm", action="store_true",
                    help="accept changes to an existing recommendation's chapter, section, grade or source")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_publish))
 
     p = sub.add_parser("export", help="CSV of masked queries to stdout")
@@ -265,10 +261,10 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.set_defaults(func=_guarded(cmd_export))
 
     p = sub.add_parser("purge", help="delete stored data older than ROPBOT_RETENTION_DAYS now")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_purge))
 
     p = sub.add_parser("storebench", help="store size per 1,000 queries and /stats latency on synthetic data")
     p.add_argument("--queries", type=int, default=100_000)
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.set_defaults(func=_guarded(cmd_storebench))

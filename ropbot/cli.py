@@ -7,6 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
+from .output import dump, json_option
 from .config import Settings, SettingsError
 from .loader import coverage, load_corpus
 from .yamlio import load_file
@@ -27,7 +28,7 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     result = load_corpus(Path(args.corpus) if args.corpus else settings.corpus_dir)
     report = coverage(result)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        dump(report)
     else:
         for problem in result.errors:
             print(f"error: {problem}")
@@ -45,14 +46,14 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     audience = "relative" if args.relative else "staff"
     reply = engine.handle(" ".join(args.question), audience)
     if args.json:
-        print(json.dumps({
+        dump({
             "decision": reply.decision,
             "entry_id": reply.entry_id,
             "audience": reply.audience,
             "hits": [{"id": h.id, "score": round(h.score, 4)} for h in reply.hits],
             "source": reply.source_url,
             "text": reply.text(),
-        }, ensure_ascii=False, indent=2))
+        })
     else:
         print(reply.text())
     return 0
@@ -75,7 +76,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         if args.no_misses:
             report.pop("misses")
         if args.json:
-            print(json.dumps(report, ensure_ascii=False, indent=2))
+            dump(report)
         else:
             for miss in report.get("misses", ()):
                 print("miss", json.dumps(miss, ensure_ascii=False))
@@ -85,7 +86,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         if args.no_misses:
             report.pop("misses")
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        dump(report)
         return 0
     for miss in report["misses"]:
         print(f"miss {miss['id']}: expect {','.join(miss['expect'])} got {miss['got']}  {miss['hits']}  «{miss['text']}»")
@@ -100,8 +101,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def _print_crisis(report: dict, args: argparse.Namespace) -> int:
     lists = ("acute_misses", "false_alarms", "concern_without_numbers")
     if args.json:
-        print(json.dumps({k: v for k, v in report.items() if not (args.no_misses and k in lists)},
-                         ensure_ascii=False, indent=2))
+        dump({k: v for k, v in report.items() if not (args.no_misses and k in lists)})
         return 0
     for key in lists:
         for text in report[key]:
@@ -123,7 +123,7 @@ def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
     for name in args.ordinary:
         ordinary += [row["text"] for row in load_file(Path(name))]
     report = train(rules, [Path(f) for f in args.sets], out, ordinary)
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    dump(report)
     return 0
 
 
@@ -133,7 +133,7 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 
     live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
     report = train(live.current, [Path(f) for f in args.sets], settings.intents_dir / "ranker.json")
-    print(json.dumps(report, ensure_ascii=False, indent=2))
+    dump(report)
     return 0
 
 
@@ -142,7 +142,7 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
 
     report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e)
     if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=2))
+        dump(report)
     else:
         for key, value in report.items():
             print(f"{key}: {value}")
@@ -169,13 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("validate", help="check corpus/ and report coverage")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.add_argument("--corpus", help="corpus folder (default: ROPBOT_CORPUS or ./corpus)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("ask", help="answer one question")
     p.add_argument("question", nargs="+")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.add_argument("--relative", action="store_true", help="answer as for a patient or relative")
     p.set_defaults(func=cmd_ask)
 
@@ -184,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="score matching on a question set")
     p.add_argument("file")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.add_argument("--no-misses", action="store_true", help="leave the misses out of --json")
     p.set_defaults(func=cmd_eval)
 
@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_rank_train)
 
     p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")
-    p.add_argument("--json", action="store_true")
+    json_option(p)
     p.add_argument("--questions", default=str(Path(__file__).resolve().parent.parent.parent / "shared/eval/dev.yaml"))
     p.add_argument("--no-handlers", action="store_true", help="skip the Telegram handler benchmark")
     p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")

@@ -346,12 +346,17 @@ def test_forget_me_through_the_channel_deletes_my_rows(bot):
     assert store.counts()["queries"] == 0 and store.counts()["users"] == 0
 
 
-def test_long_reports_are_split_at_line_breaks():
+def test_long_reports_are_split_at_line_breaks_counting_as_telegram_does():
+    from ropbot.telegram.render import split_text, tg_len
+
     text = "\n".join(f"linje {i} " + "x" * 50 for i in range(200))
-    parts = admin.chunks(text)
+    parts = split_text(text, 4096, escaped=False)
     assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
     assert "\n".join(parts) == text
-    assert admin.chunks("a" * 9000) == ["a" * 4096, "a" * 4096, "a" * 808]
+    assert split_text("a" * 9000, 4096, escaped=False) == ["a" * 4096, "a" * 4096, "a" * 808]
+    # An emoji is two UTF-16 units: 3,000 of them are 6,000 units to Telegram, not 3,000.
+    emoji = split_text("👍" * 3000, 4096, escaped=False)
+    assert len(emoji) == 2 and all(tg_len(p) <= 4096 for p in emoji)
 
 
 def test_without_a_db_the_bot_still_runs_and_admins_are_told(tmp_path, shared):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
-from telegram.constants import ChatType, MessageLimit
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -35,7 +35,7 @@ from ..validate import format_problems
 from ..store import Store, StoreError
 from ..watcher import CorpusWatcher, Maintenance
 from . import handlers as h
-from .render import NO_PREVIEW
+from .render import MAX_MESSAGE, NO_PREVIEW, split_text
 
 log = logging.getLogger(__name__)
 
@@ -149,34 +149,12 @@ def admin_only(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[
 # --- sending --------------------------------------------------------------------------------
 
 
-def chunks(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """Split at line breaks so each message fits Telegram's 4096 characters."""
-    out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            out.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not out:
-        out.append(current or "–")
-    return out
-
-
 async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
               keyboard: InlineKeyboardMarkup | None = None) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    parts = chunks(text)
+    parts = split_text(text, MAX_MESSAGE, escaped=False) or ["–"]
     for i, part in enumerate(parts):
         await context.bot.send_message(chat.id, part, link_preview_options=NO_PREVIEW,
                                        reply_markup=keyboard if i == len(parts) - 1 else None)

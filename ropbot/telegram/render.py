@@ -91,10 +91,15 @@ _SPLITTERS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def split_text(text: str, budget: int) -> list[str]:
-    """Split plain text so each piece, once escaped, fits in `budget`: at paragraphs first,
-    then lines, sentences, words, and only as a last resort inside a word."""
-    if tg_len(esc(text)) <= budget:
+def split_text(text: str, budget: int, escaped: bool = True) -> list[str]:
+    """The one splitter for long messages: each piece of plain text, once escaped for HTML
+    (`escaped`; admin replies are sent without a parse mode), fits `budget` UTF-16 units as
+    Telegram counts them. At paragraphs first, then lines, sentences, words, and only as a
+    last resort inside a word."""
+    def size(piece: str) -> int:
+        return tg_len(esc(piece) if escaped else piece)
+
+    if size(text) <= budget:
         return [text]
     for pattern, joiner in _SPLITTERS:
         words = [w for w in pattern.split(text) if w]
@@ -104,7 +109,7 @@ def split_text(text: str, budget: int) -> list[str]:
         current = ""
         for word in words:
             candidate = f"{current}{joiner}{word}" if current else word
-            if tg_len(esc(candidate)) <= budget:
+            if size(candidate) <= budget:
                 current = candidate
                 continue
             if current:
@@ -114,12 +119,12 @@ def split_text(text: str, budget: int) -> list[str]:
             pieces.append(current)
         out: list[str] = []
         for piece in pieces:
-            out.extend(split_text(piece, budget) if tg_len(esc(piece)) > budget else [piece])
+            out.extend(split_text(piece, budget, escaped) if size(piece) > budget else [piece])
         return out
     # One unbroken run of characters: cut it, keeping escapes whole by cutting the raw text.
     out, current = [], ""
     for char in text:
-        if tg_len(esc(current + char)) > budget:
+        if size(current + char) > budget:
             out.append(current)
             current = ""
         current += char
