@@ -48,13 +48,25 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     reports = [store.stats(days) for days in args.days]
     if args.json:
         dump(reports)
-        return 0
-    titles = None
-    if not args.no_titles:
-        live = _live(settings)
-        if live is not None:
-            titles = lambda entry_id: getattr(live.current.corpus.get(entry_id), "title", None)  # noqa: E731
-    print(format_stats(reports, titles))
+    else:
+        titles = None
+        if not args.no_titles:
+            live = _live(settings)
+            if live is not None:
+                titles = lambda entry_id: getattr(live.current.corpus.get(entry_id), "title", None)  # noqa: E731
+        print(format_stats(reports, titles))
+    return _write_charts(store, Path(args.png)) if args.png else 0
+
+
+def _write_charts(store: Any, folder: Path) -> int:
+    """The /stats charts as files; a note on stderr, so --json output stays one JSON document."""
+    from . import charts
+
+    try:
+        paths = charts.write(charts.render(store), folder)
+    except OSError as exc:
+        return _fail(f"Kunne ikke lagre grafene i {folder}: {exc.strerror or exc}")
+    print("Grafer lagret: " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0
 
 
@@ -215,6 +227,8 @@ def register(sub: "argparse._SubParsersAction") -> None:
     p.add_argument("--days", type=int, nargs="+", default=[7, 30], help="periods in days (default 7 30)")
     p.add_argument("--no-titles", action="store_true", help="do not load the corpus for entry titles")
     json_option(p)
+    p.add_argument("--png", metavar="DIR",
+                   help="also write the /stats charts (questions per day, most-used entries; last 30 days) to DIR")
     p.set_defaults(func=_guarded(cmd_stats))
 
     p = sub.add_parser("unanswered", help="fallbacks, uncertain and down-voted answers, grouped")

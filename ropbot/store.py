@@ -24,7 +24,7 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -569,6 +569,45 @@ class Store:
             "feedback_balance": up - down,
         }
 
+    def daily_decisions(self, days: int = 30, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Questions per UTC day for the `days` calendar days up to and including today, oldest
+        first, split by outcome; days without questions are there with zeros.
+
+        Whole calendar days (not `stats`' rolling window), so the first bar is not a partial day.
+        """
+        first, since, until = _day_window(days, now)
+        placeholders = ", ".join("?" for _ in ANSWERS)
+        with self._guard("daily decisions"):
+            rows = self.db.execute(
+                f"SELECT substr(ts, 1, 10) AS day, count(*), coalesce(sum(decision IN ({placeholders})), 0), "
+                "coalesce(sum(decision = 'did_you_mean'), 0), coalesce(sum(decision = 'fallback'), 0), "
+                "coalesce(sum(decision = 'crisis'), 0) "
+                "FROM queries WHERE ts >= ? AND ts < ? GROUP BY day",
+                [*ANSWERS, since, until]).fetchall()
+        found = {day: (total, answered, did_you_mean, fallback, crisis)
+                 for day, total, answered, did_you_mean, fallback, crisis in rows}
+        out = []
+        for offset in range(days):
+            day = (first + timedelta(days=offset)).isoformat()
+            total, answered, did_you_mean, fallback, crisis = found.get(day, (0, 0, 0, 0, 0))
+            out.append({"day": day, "answered": answered, "did_you_mean": did_you_mean, "fallback": fallback,
+                        "crisis": crisis, "other": total - answered - did_you_mean - fallback - crisis})
+        return out
+
+    def top_entries(self, days: int = 30, limit: int = 10, now: datetime | None = None) -> list[dict[str, Any]]:
+        """The most-answered entries over the same days as `daily_decisions`, with the 👍/👎 their
+        answers got: ids and counts only, never question text."""
+        _, since, until = _day_window(days, now)
+        placeholders = ", ".join("?" for _ in ANSWERS)
+        with self._guard("top entries"):
+            rows = self.db.execute(
+                "SELECT q.entry_id, count(*) AS n, coalesce(sum(f.vote = 1), 0), coalesce(sum(f.vote = -1), 0) "
+                "FROM queries q LEFT JOIN feedback f ON f.query_id = q.id "
+                f"WHERE q.ts >= ? AND q.ts < ? AND q.decision IN ({placeholders}) AND q.entry_id IS NOT NULL "
+                "GROUP BY q.entry_id ORDER BY n DESC, q.entry_id LIMIT ?",
+                [since, until, *ANSWERS, limit]).fetchall()
+        return [{"id": entry, "count": n, "up": up, "down": down} for entry, n, up, down in rows]
+
     def unanswered_rows(self, days: int = 30, limit: int = 1000, low: float = LOW_CONFIDENCE,
                         now: datetime | None = None) -> list[dict[str, Any]]:
         """Recent fallbacks, uncertain answers and down-voted answers, newest first."""
@@ -601,6 +640,16 @@ class Store:
         with self._guard("count"):
             return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                     for t in ("queries", "feedback", "users", "corpus_versions", "audit", "staging")}
+
+
+def _day_window(days: int, now: datetime | None) -> tuple[date, str, str]:
+    """(first day, since, until) for `days` whole UTC days ending with today; `until` is the
+    start of tomorrow, so a row stamped ahead of `now` (a skewed clock, a test's `now`) stays out."""
+    if days < 1:
+        raise ValueError(f"days must be at least 1, got {days}")
+    today = (now or now_utc()).astimezone(UTC).date()
+    first = today - timedelta(days=days - 1)
+    return first, f"{first.isoformat()}T00:00:00", f"{(today + timedelta(days=1)).isoformat()}T00:00:00"
 
 
 def _vote(vote: int | str) -> int:

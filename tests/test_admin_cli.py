@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, reply
+from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, png_size, reply
 from ropbot.cli import main
 from ropbot.loader import checksum_of, load_corpus, read_files
 from ropbot.store import Store, now_utc, ts
@@ -55,6 +55,25 @@ def test_stats_text_and_json(env, capsys):
     assert main(["stats", "--json", "--days", "7"]) == 0
     data = json.loads(out(capsys))
     assert data[0]["questions"] == 3 and data[0]["fallback"] == 2 and data[0]["feedback_down"] == 1
+
+
+def test_stats_png_writes_both_charts(env, capsys):
+    from ropbot import charts
+
+    tmp_path, _ = env
+    seed(tmp_path)
+    folder = tmp_path / "grafer" / "mars"
+    assert main(["stats", "--json", "--days", "7", "--png", str(folder)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)[0]["questions"] == 3  # stdout stays one JSON document
+    assert "Grafer lagret" in captured.err and charts.DAILY_FILE in captured.err
+    for name in (charts.DAILY_FILE, charts.TOP_FILE):
+        assert png_size((folder / name).read_bytes()) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+    blocked = tmp_path / "fil"
+    blocked.write_text("ikke en mappe")
+    assert main(["stats", "--no-titles", "--png", str(blocked)]) == 1
+    captured = capsys.readouterr()
+    assert "Spørsmål: 3" in captured.out and "Kunne ikke lagre grafene" in captured.err
 
 
 def test_unanswered_groups_with_the_closest_entry(env, capsys):

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus
+from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus, png_size
 from ropbot.config import Settings
 from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
@@ -146,6 +146,7 @@ def test_non_admins_get_the_unknown_command_reply(bot, command):
 def test_admin_commands_are_off_in_groups_even_for_admins(bot):
     run(bot.command("/stats", chat_type="group"))
     assert not any("Siste 7 dager" in t for t in bot.api.texts())
+    assert not bot.api.named("sendMediaGroup") and not bot.api.named("sendPhoto")
 
 
 def test_non_admin_buttons_expire_like_unknown_buttons(bot):
@@ -292,6 +293,48 @@ def test_questions_are_recorded_masked_and_show_up_in_stats_and_unanswered(bot):
     unanswered = bot.api.texts()[-1]
     assert [r["decision"] for r in rows[1:]] == ["fallback", "fallback"]
     assert "parkere bilen" in unanswered and "[telefonnummer]" in unanswered and "Nærmest:" in unanswered
+
+
+def test_stats_sends_both_charts_as_pngs_after_the_text(bot):
+    from ropbot import charts
+
+    run(bot.text("hvem følger opp den somatiske helsa til pasienter med rus og psykiske lidelser?"))
+    bot.api.clear()
+    run(bot.command("/stats"))
+    methods = [m for m in bot.api.methods() if m in ("sendMessage", "sendMediaGroup", "sendPhoto")]
+    assert methods == ["sendMessage", "sendMediaGroup"]  # the figures first, then one album
+    album = bot.api.named("sendMediaGroup")[0]
+    assert int(album["chat_id"]) == ADMIN
+    assert [m["type"] for m in album["media"]] == ["photo", "photo"]
+    assert album["media"][0]["caption"] == admin.CHARTS_CAPTION
+    files = album["_files"]
+    assert sorted(m["media"] for m in album["media"]) == sorted(f"attach://{name}" for name in files)
+    assert len(files) == 2
+    for data in files.values():
+        assert png_size(data) == (charts.WIDTH_PX, charts.HEIGHT_PX)
+
+
+def test_stats_text_still_goes_out_when_the_charts_fail(bot, monkeypatch):
+    import threading
+
+    from ropbot import charts
+
+    drawn_in = []
+
+    def broken(store, days=30, limit=10):
+        drawn_in.append(threading.current_thread())
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(charts, "render", broken)
+    run(bot.command("/stats"))
+    assert drawn_in and drawn_in[0] is not threading.main_thread()  # never on the event loop
+    assert bot.api.texts()[0].startswith("Statistikk") and bot.api.texts()[-1] == admin.CHARTS_FAILED
+    assert not bot.api.named("sendMediaGroup")
+    monkeypatch.undo()
+    bot.api.clear()
+    bot.api.fail["sendMediaGroup"] = (400, "Bad Request: wrong file identifier")
+    run(bot.command("/stats"))
+    assert bot.api.texts()[0].startswith("Statistikk") and bot.api.texts()[-1] == admin.CHARTS_NOT_SENT
 
 
 def test_forget_me_through_the_channel_deletes_my_rows(bot):

@@ -28,3 +28,12 @@ def test_hostile_messages_are_at_most_one_telegram_message_and_cover_every_kind(
     assert all(0 < len(text) <= MAX_MESSAGE for _, text in messages)
     assert sum(len(text) > 3000 for _, text in messages) >= 2 * len(HOSTILE_KINDS)  # long, as an attacker sends
     assert hostile_messages(live.current.corpus, per_kind=3) == messages  # seeded: a bad one can be replayed
+
+
+def test_chart_figures_are_reported():
+    from ropbot.bench.latency import _chart_figures
+
+    figures = _chart_figures(queries=500, runs=1)
+    assert set(figures) == {"charts_first_ms", "charts_render_ms", "charts_render_max_ms", "charts_draw_ms",
+                           "charts_render_cpu_ms"}
+    assert all(value > 0 for value in figures.values())

@@ -71,6 +71,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         from .web import figures as web_figures
 
         channel.update(web_figures(engine, questions))
+    chart_figures = _chart_figures()
     big_latencies, index_100x_s, entries_100x = _bench_100x(live, questions)
 
     report: dict[str, Any] = {
@@ -90,6 +91,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
         "rss_mb": rss_mb,
     }
     report.update(channel)
+    report.update(chart_figures)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
 
@@ -200,6 +202,48 @@ def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str,
     if e2e:
         out.update(loadtest.e2e_load())
     return out
+
+
+def _chart_figures(queries: int = 30_000, runs: int = 5) -> dict[str, Any]:
+    """Both /stats charts, as the admin's worker thread makes them: the series from the store,
+    then the drawing. A scratch store with a busy month (about 1,000 questions a day).
+
+    Wall times are medians of `runs`. The first render is reported apart: it pays for importing
+    matplotlib and its fonts, once per bot process."""
+    import tempfile
+
+    from ..store import Store
+    from .store import fill
+
+    with tempfile.TemporaryDirectory(prefix="ropbot-bench-") as scratch:
+        store = Store(Path(scratch) / "charts.db", salt="bench", purge=False)
+        try:
+            fill(store, random.Random(7), queries, days=30)
+            t0 = time.perf_counter()
+            from .. import charts
+
+            charts.render(store)
+            first_ms = (time.perf_counter() - t0) * 1000
+            render_ms, draw_ms, cpu_ms = [], [], []
+            for _ in range(runs):
+                cpu = time.thread_time()
+                t0 = time.perf_counter()
+                days, top = store.daily_decisions(30), store.top_entries(30, 10)
+                t1 = time.perf_counter()
+                charts.daily_png(days)
+                charts.top_png(top, 30)
+                t2 = time.perf_counter()
+                cpu_ms.append((time.thread_time() - cpu) * 1000)
+                render_ms.append((t2 - t0) * 1000)
+                draw_ms.append((t2 - t1) * 1000)
+        finally:
+            store.close()
+    return {"charts_first_ms": round(first_ms, 1),
+            "charts_render_ms": round(statistics.median(render_ms), 1),
+            "charts_render_max_ms": round(max(render_ms), 1),
+            "charts_draw_ms": round(statistics.median(draw_ms), 1),
+            # CPU time of the rendering thread: what the machine's other work cannot inflate.
+            "charts_render_cpu_ms": round(statistics.median(cpu_ms), 1)}
 
 
 def _with_store(settings: Settings, loadtest: Any) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Store benchmark: rows and bytes per 1,000 queries, /stats and /ubesvart latency on many rows.
+"""Store benchmark: rows and bytes per 1,000 queries, /stats, chart series and /ubesvart latency on many rows.
 
 Why synthetic data: the figures must be reproducible without real users, and the
 shape that matters (text length, decision mix, feedback share, spread over the
@@ -39,6 +39,31 @@ def _fake(rng: random.Random) -> tuple[str, Reply]:
     return text, Reply(decision, (), entry, hits=hits if decision not in ("number", "intent", "crisis") else ())
 
 
+def fill(store: Store, rng: random.Random, count: int, users: int = 2_000, days: int = 90) -> float:
+    """Bulk-insert `count` synthetic questions (6 % voted on) spread over the last `days` days,
+    in one transaction that bypasses the per-message path; returns the seconds the insert took."""
+    now = now_utc()
+    batch = []
+    feedback = []
+    next_id = store.db.execute("SELECT coalesce(max(id), 0) FROM queries").fetchone()[0] + 1
+    for i in range(count):
+        text, reply = _fake(rng)
+        when = ts(now - timedelta(seconds=rng.uniform(0, days * 86400)))
+        top = json.dumps([[h.id, h.score] for h in reply.hits]) if reply.hits else None
+        batch.append((next_id + i, when, store.user_hash(rng.randrange(users)), "staff", text, reply.decision,
+                      reply.entry_id, reply.hits[0].score if reply.hits else None, top, rng.uniform(2, 40)))
+        if rng.random() < 0.06:
+            feedback.append((next_id + i, when, rng.choice((1, 1, -1))))
+    started = time.perf_counter()
+    with store._write("bench fill") as db:
+        db.conn.executemany("INSERT INTO queries (id, ts, user, audience, text, decision, entry_id, score, top, "
+                            "latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
+        db.conn.executemany("INSERT INTO feedback (query_id, ts, vote) VALUES (?, ?, ?)", feedback)
+    seconds = time.perf_counter() - started
+    store.db.execute("ANALYZE")
+    return seconds
+
+
 def _db_bytes(store: Store) -> int:
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = store.path.stat().st_size
@@ -69,32 +94,19 @@ def run(queries: int = 100_000, users: int = 2_000, seed: int = 7, stats_runs: i
         split_1k = {k: v for k, v in store.counts().items() if k in ("queries", "feedback", "users")}
         bytes_1k = _db_bytes(store) - empty_bytes
         # Bulk-fill up to `queries` rows, spread over the 90-day retention window.
-        now = now_utc()
-        remaining = max(0, queries - 1000)
-        batch = []
-        feedback = []
-        next_id = store.db.execute("SELECT coalesce(max(id), 0) FROM queries").fetchone()[0] + 1
-        for i in range(remaining):
-            text, reply = _fake(rng)
-            when = ts(now - timedelta(seconds=rng.uniform(0, 90 * 86400)))
-            top = json.dumps([[h.id, h.score] for h in reply.hits]) if reply.hits else None
-            batch.append((next_id + i, when, store.user_hash(rng.randrange(users)), "staff", text, reply.decision,
-                          reply.entry_id, reply.hits[0].score if reply.hits else None, top, rng.uniform(2, 40)))
-            if rng.random() < 0.06:
-                feedback.append((next_id + i, when, rng.choice((1, 1, -1))))
-        fill_started = time.perf_counter()
-        with store._write("bench fill") as db:
-            db.conn.executemany("INSERT INTO queries (id, ts, user, audience, text, decision, entry_id, score, top, "
-                                "latency_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
-            db.conn.executemany("INSERT INTO feedback (query_id, ts, vote) VALUES (?, ?, ?)", feedback)
-        fill_seconds = time.perf_counter() - fill_started
-        store.db.execute("ANALYZE")
+        fill_seconds = fill(store, rng, max(0, queries - 1000), users, days=90)
         stats_ms = []
         for _ in range(stats_runs):
             started = time.perf_counter()
             store.stats(7)
             store.stats(30)
             stats_ms.append((time.perf_counter() - started) * 1000)
+        series_ms = []
+        for _ in range(stats_runs):
+            started = time.perf_counter()
+            store.daily_decisions(30)
+            store.top_entries(30, 10)
+            series_ms.append((time.perf_counter() - started) * 1000)
         from ..reports import group_unanswered
 
         started = time.perf_counter()
@@ -117,6 +129,7 @@ def run(queries: int = 100_000, users: int = 2_000, seed: int = 7, stats_runs: i
         "fill_seconds": round(fill_seconds, 2),
         "stats_7_and_30_days_median_ms": round(statistics.median(stats_ms), 1),
         "stats_7_and_30_days_max_ms": round(max(stats_ms), 1),
+        "chart_series_30_days_median_ms": round(statistics.median(series_ms), 1),
         "unanswered_1000_rows_grouped_ms": round(unanswered_ms, 1),
         "unanswered_groups": len(groups),
     }

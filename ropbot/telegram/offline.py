@@ -17,7 +17,7 @@ BOT = {"id": 777, "is_bot": True, "first_name": "ropbot", "username": "ropbot_te
        "can_join_groups": True, "supports_inline_queries": True}
 
 
-_READS_PARAMS = frozenset({"sendMessage", "getFile"})
+_READS_PARAMS = frozenset({"sendMessage", "getFile", "sendPhoto", "sendMediaGroup"})
 
 
 class OfflineRequest(BaseRequest):
@@ -52,6 +52,9 @@ class OfflineRequest(BaseRequest):
         wanted = request_data is not None and (self.record or name in _READS_PARAMS)
         params = dict(request_data.parameters) if wanted else {}
         if self.record:
+            uploads = request_data.multipart_data if request_data is not None else None
+            if uploads:  # photos and documents: part name -> bytes, under a key no Bot API field has
+                params["_files"] = {part: content for part, (_, content, _) in uploads.items()}
             self.calls.append((name, params))
         if name in self.fail:
             status, description = self.fail[name]
@@ -62,18 +65,30 @@ class OfflineRequest(BaseRequest):
         if name == "getMe":
             return self.bot
         if name == "sendMessage":
-            chat_id = int(params["chat_id"])
-            message = {"message_id": next(self._ids), "date": int(time.time()), "text": params.get("text", ""),
-                       "from": self.bot, "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}}
+            message = self._message(params, text=params.get("text", ""))
             if self.echo_markup and params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
             return message
+        if name == "sendPhoto":
+            return self._message(params, photo=[self._photo()])
+        if name == "sendMediaGroup":
+            group = str(next(self._ids))
+            return [self._message(params, photo=[self._photo()], media_group_id=group) for _ in params["media"]]
         if name == "getFile":
             return {"file_id": params["file_id"], "file_unique_id": "u" + params["file_id"],
                     "file_path": f"documents/{params['file_id']}"}
         if name == "getUpdates":
             return []
         return True
+
+    def _message(self, params: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        return {"message_id": next(self._ids), "date": int(time.time()), "from": self.bot,
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"}, **fields}
+
+    def _photo(self) -> dict[str, Any]:
+        number = next(self._ids)
+        return {"file_id": f"p{number}", "file_unique_id": f"up{number}", "width": 1, "height": 1}
 
     # --- what was sent ---------------------------------------------------------------------
 
