@@ -157,10 +157,10 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
             print("Gyldig (ikke publisert: --dry-run).")
         return 0
     try:
-        result = publisher.publish_files(files, CLI_ACTOR, args.note, confirm=args.confirm, exact=args.exact)
+        published = publisher.publish_files(files, CLI_ACTOR, args.note, confirm=args.confirm, exact=args.exact)
     except PublishError as exc:
         return _fail(exc.user_text, 2 if exc.problems else 1)
-    return _report_publish(result, args, "Publisert")
+    return _report_publish(published, args, "Publisert")
 
 
 def _since(value: str) -> str:

@@ -57,7 +57,7 @@ def credit(corpus: Corpus, entry: Entry) -> str:
     return corpus.guideline.credit
 
 
-def entry_reply(corpus: Corpus, entry: Entry | Term, audience: str, view: str | None = None,
+def entry_reply(corpus: Corpus, entry: Entry | Term, audience: Audience, view: str | None = None,
                 decision: Decision = Decision.ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
     if isinstance(entry, Term):
         return term_reply(corpus, entry, audience, hits)
@@ -104,7 +104,7 @@ def followups(corpus: Corpus, entry: Entry, view: str) -> list[Action]:
     return actions
 
 
-def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: str, decision: str,
+def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: Audience, decision: Decision,
                       hits: tuple[Hit, ...] = ()) -> Reply:
     parts = [
         Part("heading", T.RECOMMENDATION.format(rec.number)),
@@ -117,7 +117,7 @@ def placeholder_reply(corpus: Corpus, rec: Recommendation, audience: str, decisi
     return Reply(decision, tuple(parts), rec.id, rec.source, actions, hits, audience)
 
 
-def term_reply(corpus: Corpus, term: Term, audience: str, hits: tuple[Hit, ...] = ()) -> Reply:
+def term_reply(corpus: Corpus, term: Term, audience: Audience, hits: tuple[Hit, ...] = ()) -> Reply:
     parts = [Part("heading", f"{term.term}"), Part("body", term.definition)]
     if term.aliases:
         parts.append(Part("meta", T.ALSO_CALLED + ", ".join(term.aliases[:5])))
@@ -128,7 +128,7 @@ def term_reply(corpus: Corpus, term: Term, audience: str, hits: tuple[Hit, ...] 
     return Reply(Decision.GLOSSARY, tuple(parts), term.id, term.source, actions, hits, audience)
 
 
-def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
+def section_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | None:
     section = corpus.section(number)
     if section is None:
         return None
@@ -150,7 +150,7 @@ def section_reply(corpus: Corpus, number: str, audience: str) -> Reply | None:
     return Reply(Decision.BROWSE, tuple(parts), None, section.url, actions, (), audience)
 
 
-def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> Reply:
+def chapters_reply(corpus: Corpus, audience: Audience, intro: str | None = None) -> Reply:
     parts = [Part("body", intro)] if intro else []
     parts.append(Part("heading", T.CHAPTERS))
     actions = []
@@ -162,7 +162,7 @@ def chapters_reply(corpus: Corpus, audience: str, intro: str | None = None) -> R
     return Reply(Decision.BROWSE, tuple(parts), followups=tuple(actions), audience=audience)
 
 
-def several(replies: list[Reply], audience: str) -> Reply:
+def several(replies: list[Reply], audience: Audience) -> Reply:
     """Several looked-up entries in one reply: each keeps its heading, text and link; one credit."""
     parts: list[Part] = []
     actions: list[Action] = []
@@ -181,7 +181,7 @@ def several(replies: list[Reply], audience: str) -> Reply:
     return Reply(Decision.NUMBER, tuple(parts), followups=tuple(actions), audience=audience)
 
 
-def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: str = T.DID_YOU_MEAN) -> Reply:
+def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: Audience, intro: str = T.DID_YOU_MEAN) -> Reply:
     options = [corpus.get(h.id) for h in hits[:3]]
     parts = [Part("body", intro)]
     parts.extend(Part("bullet", f"{label(o)}: {o.term if isinstance(o, Term) else o.title}") for o in options if o)
@@ -189,7 +189,7 @@ def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: str, intro: st
     return Reply(Decision.DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
-def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, examples: tuple[str, ...],
+def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: Audience, examples: tuple[str, ...],
              heading: str = T.EXAMPLES) -> Reply:
     parts = [Part("body", text)]
     if examples:
@@ -199,7 +199,7 @@ def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: str, ex
     return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
-def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: str) -> Reply:
+def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: Audience) -> Reply:
     """A need the guideline does not cover: say so, and link the services the note names."""
     parts = [Part("body", theme.note)]
     parts.extend(Part("source", s.name + (f" ({s.phone})" if s.phone else ""), s.url) for s in theme.services[:3])
@@ -207,7 +207,7 @@ def off_topic(theme: Theme, hits: tuple[Hit, ...], audience: str) -> Reply:
     return Reply(Decision.FALLBACK, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
-def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: str) -> Reply:
+def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: Audience) -> Reply:
     """No plausible entry. Relatives and patients get where relatives find help and someone to
     talk to; staff get how to ask, with example questions of the entries nearest to what they typed."""
     if audience == Audience.RELATIVE:
@@ -219,12 +219,12 @@ def unsure(corpus: Corpus, talk: Conversation, hits: tuple[Hit, ...], audience: 
         actions.append(Action(T.BROWSE_CHAPTERS, Go.CHAPTERS))
         return Reply(Decision.FALLBACK, tuple(parts), followups=tuple(actions), hits=hits, audience=audience)
     near = [corpus.get(h.id) for h in hits[:3]]
-    examples = [e.examples[0] for e in near if e is not None and getattr(e, "examples", ())]
+    examples = [found[0] for e in near if (found := getattr(e, "examples", ()))]
     return fallback(corpus, talk.fallback, hits, audience, tuple(examples) or talk.help_examples,
                     talk.examples_heading or T.EXAMPLES)
 
 
-def crisis_reply(rules: CrisisRules, safety: Assessment, audience: str, asked: Reply | None = None) -> Reply:
+def crisis_reply(rules: CrisisRules, safety: Assessment, audience: Audience, asked: Reply | None = None) -> Reply:
     """The crisis card. What the message also asked is answered under it, never instead of it."""
     kinds = safety.kinds
     parts = [Part("alert", rules.heading)]

@@ -64,7 +64,7 @@ class Engine:
         return reply
 
     def _understand(self, k: Knowledge, text: str, words: list[str], folded: str, raw: str,
-                    audience: str) -> Reply:
+                    audience: Audience) -> Reply:
         """What the message asks: an intent, a lookup, or the best matching entry."""
         cue = k.conversation.audience_cue(folded)
         new_audience = cue or audience
@@ -82,7 +82,7 @@ class Engine:
             reply = replace(reply, parts=(*reply.parts, Part("note", note)))
         return reply
 
-    def _lookup(self, k: Knowledge, raw: str, audience: str) -> Reply | None:
+    def _lookup(self, k: Knowledge, raw: str, audience: Audience) -> Reply | None:
         found = k.lookup.find(raw, k.corpus.section_numbers)
         if found:
             return _looked_up(k, found.numbers, found.sections, audience)
@@ -103,7 +103,7 @@ class Engine:
                 return term if isinstance(term, Term) else None
         return None
 
-    def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: str) -> Reply:
+    def _match(self, k: Knowledge, text: str, words: list[str], folded: str, audience: Audience) -> Reply:
         hits = self.rank(k, text, words, audience)
         levels = Levels.of(k.matcher.ranker)
         # A match clear enough to answer even out-of-scope questions needs no scope check
@@ -116,8 +116,8 @@ class Engine:
             outside = theme is not None or k.conversation.outside_scope(folded)
             if not outside:
                 decision = decide(hits, levels.answer_at, k.corpus, levels)
-        if decision == Decision.ANSWER:
-            entry = k.corpus.get(hits[0].id)
+        entry = k.corpus.get(hits[0].id) if decision == Decision.ANSWER else None
+        if entry is not None:
             return _entry_reply(k, entry, audience, hits=hits)
         if theme is not None:
             return compose.off_topic(theme, hits, audience)
@@ -128,7 +128,7 @@ class Engine:
         return compose.unsure(k.corpus, k.conversation, hits, audience)
 
     @staticmethod
-    def rank(k: Knowledge, text: str, words: list[str], audience: str) -> tuple[Hit, ...]:
+    def rank(k: Knowledge, text: str, words: list[str], audience: Audience) -> tuple[Hit, ...]:
         """Ranked entries for a message; a story is also ranked on the sentences that ask."""
         return tuple(k.matcher.rank(text, topic_factor=1.0 if audience == Audience.RELATIVE else STAFF_TOPIC_FACTOR,
                                     words=words, relative=audience == Audience.RELATIVE,
@@ -148,14 +148,14 @@ class Engine:
         return compose.chapters_reply(self.live.current.corpus, audience)
 
 
-def _by_number(k: Knowledge, number: int, audience: str) -> Reply:
+def _by_number(k: Knowledge, number: int, audience: Audience) -> Reply:
     rec = k.corpus.recommendation(number)
     if rec is None:
         return Reply(Decision.NUMBER, (Part("body", T.NO_SUCH_NUMBER.format(TOTAL_RECOMMENDATIONS, number)),), audience=audience)
     return _entry_reply(k, rec, audience, decision=Decision.NUMBER)
 
 
-def _by_section(k: Knowledge, number: str, audience: str) -> Reply:
+def _by_section(k: Knowledge, number: str, audience: Audience) -> Reply:
     role = k.corpus.get(f"S{number}")
     if role is not None:
         return _entry_reply(k, role, audience, decision=Decision.NUMBER)
@@ -165,13 +165,13 @@ def _by_section(k: Knowledge, number: str, audience: str) -> Reply:
     return Reply(Decision.NUMBER, (Part("body", T.NO_SUCH_SECTION.format(number)),), audience=audience)
 
 
-def _looked_up(k: Knowledge, numbers: tuple[int, ...], sections: tuple[str, ...], audience: str) -> Reply:
+def _looked_up(k: Knowledge, numbers: tuple[int, ...], sections: tuple[str, ...], audience: Audience) -> Reply:
     """Each number and section asked for, in the order asked: one reply, or several after each other."""
     replies = [_by_number(k, n, audience) for n in numbers] + [_by_section(k, s, audience) for s in sections]
     return replies[0] if len(replies) == 1 else compose.several(replies, audience)
 
 
-def _entry_reply(k: Knowledge, entry: Entry | Term, audience: str, view: str | None = None,
+def _entry_reply(k: Knowledge, entry: Entry | Term, audience: Audience, view: str | None = None,
                  decision: Decision = Decision.ANSWER, hits: tuple[Hit, ...] = ()) -> Reply:
     """An entry's reply, composed once per snapshot; only the hits differ between messages."""
     reply = k.derived(("reply", entry.id, audience, view, decision),

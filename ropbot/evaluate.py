@@ -152,7 +152,7 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
         reply = engine.handle(row["text"], audience_of(row))
         latencies.append((time.perf_counter() - started) * 1000)
         answered = reply.entry_id if reply.answered else None
-        buttons = [a.target for a in reply.followups if a.go is Go.SHOW]
+        buttons = [a.target for a in reply.followups if a.go is Go.SHOW and a.target]
         if kind == "lookups":
             want = [f"R{n}" for n in row.get("numbers") or ()] + [f"S{s}" for s in row.get("sections") or ()]
             got = _looked_up(reply)

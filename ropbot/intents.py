@@ -94,7 +94,7 @@ class Conversation:
         """True when some sentence of the (lower-cased) message asks something."""
         return self.question_cues.search(text) is not None
 
-    def audience_cue(self, folded: str) -> str | None:
+    def audience_cue(self, folded: str) -> Audience | None:
         if self.staff_cues.search(folded):
             return Audience.STAFF
         if self.relative_cues.search(folded):

@@ -70,7 +70,7 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
     lookup = Lookup.load(intents_dir / "lookup.yaml")
     offtopic = OffTopic.load(intents_dir / "offtopic.yaml")
     service_groups = ServiceGroups.load(intents_dir / "services.yaml")
-    texts = []
+    texts: list[str] = []
     for entry in corpus.entries():
         texts.extend((entry.title, entry.text, entry.plain, *entry.examples, *entry.keywords))
     for term in corpus.glossary:
@@ -98,7 +98,7 @@ class LiveKnowledge:
         self.settle_heap = settle_heap
         self._lock = threading.Lock()  # serialises reloads; readers never take it
         result = load_corpus(self.corpus_dir)
-        if not result.ok:
+        if not result.ok or result.corpus is None:
             raise CorpusError(result.errors)
         self.current: Knowledge = build(result.corpus, self.intents_dir)
         if settle_heap:
@@ -116,7 +116,7 @@ class LiveKnowledge:
             return self._install(result)
 
     def _install(self, result: LoadResult) -> LoadResult:
-        if not result.ok:
+        if not result.ok or result.corpus is None:
             log.warning("corpus reload refused: %d errors; keeping %s", len(result.errors),
                         self.current.corpus.checksum[:12])
             return result

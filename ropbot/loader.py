@@ -10,7 +10,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, TypeVar
+from typing import Any, Mapping, TypeVar, cast
 
 from . import validate as v
 from .model import KINDS, Chapter, Corpus, Guideline, Section, yaml_fields
@@ -132,7 +132,7 @@ def _build(records: list[v.Record], report: v.Report, checksum: str) -> Corpus |
     v.check_coverage(entries, report)
     if report.errors:
         return None
-    built = [build(KINDS[r.kind], r.data, file=r.file, line=r.data.line) for r in entries]
+    built: list[Any] = [build(KINDS[r.kind], r.data, file=r.file, line=r.data.line) for r in entries]
     return Corpus(
         guideline=build(Guideline, guidelines[0].data),
         chapters=tuple(chapters),
@@ -148,7 +148,7 @@ def build(cls: type[T], data: Mapping[str, Any], **derived: Any) -> T:
     """One value from its checked mapping: every YAML field through its converter (a missing
     optional one reads as null), plus what the caller worked out (`file`, `line`, ...)."""
     values = {attr: spec.convert(data.get(key))
-              for key, (attr, spec) in yaml_fields(cls).items() if attr not in derived}
+              for key, (attr, spec) in yaml_fields(cast(type, cls)).items() if attr not in derived}
     return cls(**values, **derived)
 
 

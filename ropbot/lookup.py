@@ -80,9 +80,9 @@ class Lookup:
             elif self._is_keyword(tok) or tok == "#":
                 i = self._numbers_after(tokens, i + 1, numbers)
                 continue
-            elif self._number(tok) is not None and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
-                    and tokens[i + 1] not in self.markers and not tok.isdigit():
-                numbers.append(self._number(tok))  # «den tolvte anbefalingen»
+            elif (value := self._number(tok)) is not None and i + 1 < len(tokens) \
+                    and self._is_keyword(tokens[i + 1]) and tokens[i + 1] not in self.markers and not tok.isdigit():
+                numbers.append(value)  # «den tolvte anbefalingen»
             elif tok.isdigit() and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
                     and text.lower().find(tok + ".") >= 0:
                 numbers.append(int(tok))  # «den 12. anbefalingen»

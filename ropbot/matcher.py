@@ -44,7 +44,11 @@ C_SCORE, C_MARGIN, C_COVER, C_BIAS = 2.35, 0.0, 1.1, -7.35
 
 
 class _BM25:
-    """A small inverted index with field-weighted term frequencies.
+    """BM25 with Lucene's idf, log(1 + (N − n + 0.5) / (n + 0.5)), which is never negative (the
+    "lucene" variant in Kamphuis et al., "Which BM25 do you mean?", ECIR 2020, and in bm25s'
+    scoring.py), over field-weighted term frequencies: a term's tf is the sum of the weights of
+    the fields it occurs in (FIELD_WEIGHTS), as in a one-field BM25F. k1 = K1, b = B.
+    tests/test_bm25.py pins its scores.
 
     Each posting stores its saturated, length-normalised tf part, so a query only multiplies and
     adds. Postings are kept best-first and a query reads at most MAX_POSTINGS of each: terms that
@@ -106,7 +110,7 @@ class Ranker(NamedTuple):
 
 
 class Matcher:
-    def __init__(self, corpus: Corpus, normalizer: Normalizer, entries: Iterable[Entry | Term] | None = None,
+    def __init__(self, corpus: Corpus, normalizer: Normalizer, entries: Iterable[Entry] | None = None,
                  ranker: Ranker | None = None) -> None:
         self.normalizer = normalizer
         self.ranker = ranker

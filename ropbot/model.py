@@ -241,7 +241,8 @@ class Corpus:
     def __post_init__(self) -> None:
         # Lookup tables are derived once so per-message code never scans lists.
         by_id: dict[str, Entry | Term] = {}
-        for item in (*self.recommendations, *self.roles, *self.topics, *self.glossary):
+        items: tuple[Entry | Term, ...] = (*self.recommendations, *self.roles, *self.topics, *self.glossary)
+        for item in items:
             by_id[item.id] = item
         self._by_id.update(by_id)
         for chapter in self.chapters:

@@ -11,6 +11,7 @@ import hmac
 import logging
 import os
 import re
+from typing import Any, Protocol
 import secrets
 import stat
 import unicodedata
@@ -132,7 +133,11 @@ _SPACED = re.compile(r"(?<![0-9])[0-9](?:" + _SEP + r"[0-9]){4,}(?![0-9])")
 _DATE = re.compile(r"^(?:[0-9]{1,2}[.\-/ ][0-9]{1,2}[.\-/ ](?:[0-9]{2}|[0-9]{4})|[0-9]{4}-[0-9]{2}-[0-9]{2})$")
 
 
-def _mask_digits(match: re.Match[str]) -> str:
+class _Digits(Protocol):
+    def group(self, __group: str | int) -> Any: ...
+
+
+def _mask_digits(match: _Digits) -> str:
     prefix, body = match.group("prefix"), match.group("body")
     digits = re.sub(r"[^0-9]", "", body)
     if prefix:
@@ -161,7 +166,7 @@ def mask(text: str) -> str:
         return text or ""
     out = _EMAIL.sub(MASK_EMAIL, fold_digits(text))
     out = _SPACED.sub(lambda m: _mask_digits(_Joined(m.group(0))), out)
-    out = _DIGIT_RUN.sub(_mask_digits, out)
+    out = _DIGIT_RUN.sub(lambda m: _mask_digits(m), out)
     return _PREFIX_ONLY.sub(MASK_PHONE, out)
 
 

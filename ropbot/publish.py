@@ -34,7 +34,7 @@ from typing import Any, Callable
 from .corpus_dir import (LOCK_WAIT_SECONDS, PublishError, cleanup, publish_lock, read_snapshot, recover, swap_in,
                          write_tree)
 from .loader import LoadResult, checksum_of, load_files
-from .model import Corpus
+from .model import Corpus, Entry, Term
 from .store import Store, StoreError
 from .validate import Problem, format_problems
 from .yamlio import YamlError, decode
@@ -94,7 +94,8 @@ def _keyed(corpus: Corpus | None) -> dict[str, Any]:
     out: dict[str, Any] = {"guideline": corpus.guideline}
     for chapter in corpus.chapters:
         out[f"kapittel {chapter.number}"] = chapter
-    for item in (*corpus.recommendations, *corpus.roles, *corpus.topics, *corpus.glossary):
+    items: tuple[Entry | Term, ...] = (*corpus.recommendations, *corpus.roles, *corpus.topics, *corpus.glossary)
+    for item in items:
         out[item.id] = replace(item, file="", line=0)
     return out
 

@@ -339,7 +339,7 @@ class Store:
                 # Plain SQL: sqlite-utils' insert() reads the table's schema on every call.
                 query_id = db.execute(_INSERT_QUERY, [row[c] for c in _QUERY_COLUMNS]).lastrowid
                 if row["user"]:
-                    self._touch(db, row["user"], audience, row["ts"])
+                    self._touch(db, str(row["user"]), audience, str(row["ts"]))
             return int(query_id)
         except StoreError as exc:
             log.error("query not recorded: %s", exc)

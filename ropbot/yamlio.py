@@ -30,7 +30,10 @@ class YamlError(Exception):
         return f"{self.file}:{self.line}: {self.message}"
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml parses, Python constructs
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses, Python constructs
+
+
+class _LineLoader(_SafeLoader):  # type: ignore[valid-type, misc]  # a base chosen at import time
     """Refuses aliases (`*name`): ropbot's files never need them, and nested anchors let a few
     hundred bytes expand into gigabytes (a "billion laughs" upload)."""
 

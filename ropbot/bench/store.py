@@ -15,8 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from ..reply import Hit
-from ..reply import ANSWERS, Reply
+from ..reply import ANSWERS, Decision, Hit, Reply
 from ..store import Store, now_utc, ts
 from .stats import percentile
 
@@ -33,7 +32,7 @@ _IDS = [f"R{n}" for n in range(1, 94)] + ["S8.3.1", "S8.3.2", "T-bolig", "G-lar"
 
 def _fake(rng: random.Random) -> tuple[str, Reply]:
     text = rng.choice(_FORMS).format(rng.choice(_SUBJECTS))
-    decision = rng.choice(_DECISIONS)
+    decision = Decision(rng.choice(_DECISIONS))
     hits = tuple(Hit(rng.choice(_IDS), round(rng.uniform(0.2, 0.95), 3), 0, 0) for _ in range(3))
     entry = hits[0].id if decision in ANSWERS else None
     return text, Reply(decision, (), entry, hits=hits if decision not in ("number", "intent", "crisis") else ())

@@ -35,6 +35,7 @@ from ..validate import format_problems
 from ..store import Store, StoreError
 from ..watcher import CorpusWatcher, Maintenance
 from . import handlers as h
+from .hooks import Recorder
 from .render import MAX_MESSAGE, NO_PREVIEW, split_text
 
 log = logging.getLogger(__name__)
@@ -68,11 +69,24 @@ class AdminDeps:
     error: str | None = None  # why the store is missing, shown to admins
     maintenance: Maintenance | None = None
 
+    @property
+    def db(self) -> Store:
+        """The store, for work that `_work` runs only once it has checked the store is there."""
+        if self.store is None:
+            raise StoreError("store unavailable", "Databasen er ikke tilgjengelig: " + (self.error or "ukjent feil"))
+        return self.store
+
+    @property
+    def pub(self) -> Publisher:
+        if self.publisher is None:
+            raise StoreError("store unavailable", "Databasen er ikke tilgjengelig: " + (self.error or "ukjent feil"))
+        return self.publisher
+
 
 # --- wiring ---------------------------------------------------------------------------------
 
 
-def setup(settings: Settings, live: Any, engine: Any) -> tuple[Store | None, Callable[[Application], None]]:
+def setup(settings: Settings, live: Any, engine: Any) -> tuple[Recorder | None, Callable[[Application], None]]:
     """Open the store and return (recorder, extra_handlers) for `build_application`.
 
     If the DB cannot be opened the bot still answers users (nothing is stored)
@@ -192,7 +206,7 @@ def _actor(update: Update) -> int:
 
 def _audit(deps: AdminDeps, admin: int, action: str, detail: Any = None) -> None:
     try:
-        deps.store.audit(admin, action, detail)
+        deps.db.audit(admin, action, detail)
     except StoreError as exc:
         log.warning("audit of %s failed: %s", action, exc)
 
@@ -216,7 +230,7 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     admin = _actor(update)
 
     def run() -> str:
-        done = deps.publisher.reload_from_disk(force=True)
+        done = deps.pub.reload_from_disk(force=True)
         result, before = done.result, done.before
         if result is None:
             return "Jeg fikk ikke lest corpus/ akkurat nå, så jeg bruker fortsatt versjonen som var lastet."
@@ -260,7 +274,7 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     admin = _actor(update)
 
     def run() -> str | tuple[str, Any]:
-        result = deps.publisher.stage(admin, name, content)
+        result = deps.pub.stage(admin, name, content)
         if not result.ok:
             return (f"{name} er ikke gyldig sammen med korpuset, så den er ikke klargjort "
                     f"({len(result.errors)} feil):\n" + format_problems(result.errors))
@@ -290,7 +304,7 @@ async def cmd_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     args = list(context.args or ())
     confirm = bool(args) and args[0].lower() in ("bekreft", "confirm")
     note = " ".join(args[1:] if confirm else args).strip()[:200] or None
-    await _work(update, context, lambda: _publish_text(deps.publisher.publish_staged(admin, note, confirm)),
+    await _work(update, context, lambda: _publish_text(deps.pub.publish_staged(admin, note, confirm)),
                 "publish")
 
 
@@ -299,7 +313,7 @@ async def cmd_discard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     admin = _actor(update)
 
     def run() -> str:
-        count = deps.publisher.discard(admin)
+        count = deps.pub.discard(admin)
         return f"Forkastet {count} klargjorte filer." if count else "Det var ingenting klargjort."
 
     await _work(update, context, run, "discard")
@@ -310,9 +324,9 @@ async def cmd_versions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     admin = _actor(update)
 
     def run() -> str:
-        deps.publisher.reconcile(wait=5)
+        deps.pub.reconcile(wait=5)
         _audit(deps, admin, "versions")
-        return format_versions(deps.store.versions(limit=30), deps.live.current.corpus.checksum)
+        return format_versions(deps.db.versions(limit=30), deps.live.current.corpus.checksum)
 
     await _work(update, context, run, "versions")
 
@@ -328,7 +342,7 @@ async def cmd_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     number = int(args[0])
 
     def run() -> str:
-        result = deps.publisher.rollback(number, admin)
+        result = deps.pub.rollback(number, admin)
         if result.unchanged:
             return f"Versjon {number} er allerede den som brukes. Ingenting er endret."
         return f"Rullet tilbake til versjon {number}. " + _publish_text(result)
@@ -342,12 +356,12 @@ async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     def run() -> str:
         corpus = deps.live.current.corpus
-        reports = [deps.store.stats(7), deps.store.stats(30)]
+        reports = [deps.db.stats(7), deps.db.stats(30)]
         _audit(deps, admin, "stats")
         return "Statistikk\n\n" + format_stats(reports, lambda i: getattr(corpus.get(i), "title", None))
 
     if await _work(update, context, run, "stats"):
-        await send_charts(update, context, deps.store)
+        await send_charts(update, context, deps.db)
 
 
 CHARTS_CAPTION = "Siste 30 dager: spørsmål per dag, og de mest brukte oppføringene med tilbakemeldinger."
@@ -391,7 +405,7 @@ async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
     def run() -> str:
         knowledge = deps.live.current
-        rows = deps.store.unanswered_rows(days=days)
+        rows = deps.db.unanswered_rows(days=days)
         groups = group_unanswered(rows, lambda text: knowledge.matcher.rank(text, limit=1),
                                   lambda i: getattr(knowledge.corpus.get(i), "title", None),
                                   stopwords=knowledge.lexicon.question_words)

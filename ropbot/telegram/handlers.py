@@ -50,9 +50,9 @@ def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
     return context.application.bot_data[DEPS_KEY]
 
 
-def audience_of(context: ContextTypes.DEFAULT_TYPE) -> str:
+def audience_of(context: ContextTypes.DEFAULT_TYPE) -> Audience:
     data = context.chat_data
-    return data.get(AUDIENCE_KEY, Audience.STAFF) if data is not None else Audience.STAFF
+    return Audience(data.get(AUDIENCE_KEY, Audience.STAFF)) if data is not None else Audience.STAFF
 
 
 async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,7 +68,7 @@ async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -
     data[AUDIENCE_KEY] = stored if stored in (Audience.STAFF, Audience.RELATIVE) else Audience.STAFF
 
 
-def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: str) -> None:
+def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: Audience) -> None:
     if context.chat_data is not None and audience in (Audience.STAFF, Audience.RELATIVE):
         context.chat_data[AUDIENCE_KEY] = audience
 
@@ -109,9 +109,10 @@ async def send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: 
     return last
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> None:
+async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen | None) -> None:
+    """Send a screen; None is a reply already sent (a crisis card that went out on its own)."""
     chat = update.effective_chat
-    if chat is None:
+    if chat is None or screen is None:
         return
     in_group = chat.type != ChatType.PRIVATE
     await send_screen(context, chat.id, screen, update.effective_message if in_group else None)

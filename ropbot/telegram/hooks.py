@@ -26,7 +26,7 @@ class Recorder(Protocol):
         question that returned an id and kept the audience, the channel skips `touch_user`.
         """
 
-    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
+    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> bool | None:
         """Store a 👍 (+1) or 👎 (-1) for a query id returned by `record_query`, pressed by
         `user_id` (the recorder refuses a vote on someone else's question)."""
 

@@ -76,19 +76,19 @@ class Answer:
     latency_ms: float
 
 
-def answer(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str, text: str) -> Answer:
+def answer(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: Audience, text: str) -> Answer:
     """A typed question: engine, then record it (so 👍/👎 can refer to it), then render."""
     reply, latency_ms = ask(engine, audience, text)
     return recorded(recorder, user_id, audience, text, reply, latency_ms)
 
 
-def ask(engine: Engine, audience: str, text: str) -> tuple[Reply, float]:
+def ask(engine: Engine, audience: Audience, text: str) -> tuple[Reply, float]:
     started = time.perf_counter()
     reply = engine.handle(text, audience)
     return reply, (time.perf_counter() - started) * 1000
 
 
-def recorded(recorder: SafeRecorder, user_id: int | None, audience: str, text: str, reply: Reply,
+def recorded(recorder: SafeRecorder, user_id: int | None, audience: Audience, text: str, reply: Reply,
              latency_ms: float, card_sent: bool = False) -> Answer:
     """Record the question, then render. When the crisis card has already been sent on its own,
     the screen holds only the answer under it (None when the message asked nothing)."""
@@ -105,8 +105,8 @@ def crisis_card(reply: Reply) -> Screen:
     return Screen(reply_chunks(replace(reply, answer=None)))
 
 
-def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str,
-           args: Sequence[str]) -> tuple[Screen, str]:
+def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: Audience,
+           args: Sequence[str]) -> tuple[Screen | None, Audience]:
     """/anbefaling N. Returns the screen and the audience to keep."""
     raw = " ".join(args).strip().lstrip("#")
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 40:  # «²» and «①» are digits to isdigit()
@@ -115,7 +115,7 @@ def number(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience
     return result.screen, result.reply.audience
 
 
-def entry(engine: Engine, entry_id: str, audience: str, view: str | None = None,
+def entry(engine: Engine, entry_id: str, audience: Audience, view: str | None = None,
           extra_rows: Sequence[Sequence[InlineKeyboardButton]] = ()) -> Screen | None:
     if not extra_rows:
         return _entry(engine, entry_id, audience, view)
@@ -124,7 +124,7 @@ def entry(engine: Engine, entry_id: str, audience: str, view: str | None = None,
 
 
 @per_snapshot
-def _entry(engine: Engine, entry_id: str, audience: str, view: str | None) -> Screen | None:
+def _entry(engine: Engine, entry_id: str, audience: Audience, view: str | None) -> Screen | None:
     reply = engine.show(entry_id, audience, view)
     return reply_screen(reply) if reply else None
 
@@ -153,7 +153,7 @@ def command_alias(text: str | None) -> tuple[str, list[str]] | None:
 
 
 @per_snapshot
-def start(engine: Engine, audience: str) -> Screen:
+def start(engine: Engine, audience: Audience) -> Screen:
     corpus = engine.knowledge.corpus
     parts = [Part("heading", texts.START_HEADING), Part("body", texts.START_INTRO),
              Part("body", texts.START_WHO), Part("note", texts.START_NOT_TREATMENT),
@@ -163,14 +163,14 @@ def start(engine: Engine, audience: str) -> Screen:
     return _screen(parts, start_rows(audience))
 
 
-def start_rows(audience: str) -> list[list[InlineKeyboardButton]]:
+def start_rows(audience: Audience) -> list[list[InlineKeyboardButton]]:
     switch = (button(texts.AUDIENCE_STAFF_BUTTON, cb.encode(cb.AUDIENCE, "s")) if audience == Audience.RELATIVE
               else button(texts.AUDIENCE_RELATIVE_BUTTON, cb.encode(cb.AUDIENCE, "r")))
     return [[button(texts.BROWSE_BUTTON, cb.encode(cb.CHAPTERS)), button(texts.ROLES_BUTTON, cb.encode(cb.ROLES))],
             [switch]]
 
 
-def deep_link(engine: Engine, payload: str, audience: str) -> tuple[Screen, str]:
+def deep_link(engine: Engine, payload: str, audience: Audience) -> tuple[Screen | None, Audience]:
     """t.me/<bot>?start=R69 opens an entry; start=parorende / fagperson set the audience.
 
     Deep-link payloads allow only [A-Za-z0-9_-], so dots in section ids are written as
@@ -239,7 +239,7 @@ def privacy_paragraphs(settings: Settings) -> list[str]:
 # --- audience ------------------------------------------------------------------------------
 
 
-def audience_switch(engine: Engine, audience: str) -> Screen:
+def audience_switch(engine: Engine, audience: Audience) -> Screen:
     conv = engine.knowledge.conversation
     return _screen([Part("body", conv.switch_relative if audience == Audience.RELATIVE else conv.switch_staff)])
 
@@ -248,7 +248,7 @@ def audience_switch(engine: Engine, audience: str) -> Screen:
 
 
 @per_snapshot
-def chapters(engine: Engine, audience: str) -> Screen:
+def chapters(engine: Engine, audience: Audience) -> Screen:
     corpus = engine.knowledge.corpus
     reply = engine.chapters(audience)
     rows = [[button(a.label, data)] for a in reply.followups
@@ -261,7 +261,7 @@ def chapters(engine: Engine, audience: str) -> Screen:
     return _screen(parts, rows)
 
 
-def with_web_page(screen: Screen, url: str | None, private: bool, audience: str) -> Screen:
+def with_web_page(screen: Screen, url: str | None, private: bool, audience: Audience) -> Screen:
     """/kapitler and /roller offer the web page (ROPBOT_WEB_URL) under their buttons: as a Mini App
     in a private chat, as a link in a group (Telegram allows web_app buttons in private chats only)."""
     if not url:
@@ -276,7 +276,7 @@ def with_web_page(screen: Screen, url: str | None, private: bool, audience: str)
 
 
 @per_snapshot
-def chapter(engine: Engine, number: str, audience: str) -> Screen | None:
+def chapter(engine: Engine, number: str, audience: Audience) -> Screen | None:
     corpus = engine.knowledge.corpus
     chap = corpus.chapter(number)
     if chap is None:
@@ -310,7 +310,7 @@ def chapter(engine: Engine, number: str, audience: str) -> Screen | None:
 
 
 @per_snapshot
-def section(engine: Engine, number: str, audience: str) -> Screen | None:
+def section(engine: Engine, number: str, audience: Audience) -> Screen | None:
     corpus = engine.knowledge.corpus
     reply = engine.section(number, audience)
     if reply is None:
@@ -349,7 +349,7 @@ def roles(engine: Engine) -> Screen:
 
 
 @per_snapshot
-def service(engine: Engine, slug: str, audience: str) -> Screen | None:
+def service(engine: Engine, slug: str, audience: Audience) -> Screen | None:
     corpus = engine.knowledge.corpus
     found = next((s for s in _services(engine) if s.slug == slug), None)
     if found is None:
@@ -379,8 +379,8 @@ def _services(engine: Engine) -> tuple[svc.Service, ...]:
 # --- /ordliste -----------------------------------------------------------------------------
 
 
-def glossary(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: str,
-             args: Sequence[str]) -> tuple[Screen, str]:
+def glossary(engine: Engine, recorder: SafeRecorder, user_id: int | None, audience: Audience,
+             args: Sequence[str]) -> tuple[Screen | None, Audience]:
     """/ordliste [term]: the index, a definition, or close matches."""
     corpus = engine.knowledge.corpus
     term_text = " ".join(args).strip()
@@ -447,7 +447,7 @@ class Outcome:
     markup: InlineKeyboardMarkup | None = None
     toast: str | None = None
     alert: bool = False
-    audience: str | None = None
+    audience: Audience | None = None
     forgotten: bool = False
 
 
@@ -455,7 +455,7 @@ def expired() -> Outcome:
     return Outcome(toast=texts.EXPIRED, alert=True)
 
 
-def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: int | None, audience: str,
+def press(engine: Engine, recorder: SafeRecorder, data: str | None, *, user_id: int | None, audience: Audience,
           markup: InlineKeyboardMarkup | None) -> Outcome:
     """Decide what a button press does. Unknown, old or dangling data expires kindly."""
     call = cb.decode(data)

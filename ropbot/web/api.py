@@ -34,11 +34,11 @@ class BadRequest(ValueError):
     """A parameter the API cannot use; the server answers 400 with this message."""
 
 
-def parse_audience(value: str | None) -> str:
+def parse_audience(value: str | None) -> Audience:
     value = (value or Audience.STAFF).strip()
     if value not in AUDIENCES:
         raise BadRequest("audience must be staff or relative")
-    return value
+    return Audience(value)
 
 
 def parse_limit(value: str | None) -> int:
@@ -53,7 +53,7 @@ def parse_limit(value: str | None) -> int:
 # --- search --------------------------------------------------------------------------------
 
 
-def search(engine: Engine, query: str | None, audience: str = Audience.STAFF, chapter: str | None = None,
+def search(engine: Engine, query: str | None, audience: Audience = Audience.STAFF, chapter: str | None = None,
            service: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
     """What the page lists for a query: the crisis card (when the chat would send one) first,
     then the entries the engine chose, then its other hits; filters narrow the list only."""
@@ -123,7 +123,7 @@ def _fields(corpus: Corpus, item: Entry | Term) -> dict[str, Any]:
             "written": getattr(item, "answerable", True)}
 
 
-def _result(corpus: Corpus, item: Entry | Term, audience: str, answer: bool = False) -> dict[str, Any]:
+def _result(corpus: Corpus, item: Entry | Term, audience: Audience, answer: bool = False) -> dict[str, Any]:
     if isinstance(item, Term):
         body = item.definition
     elif not item.answerable:
