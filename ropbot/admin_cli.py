@@ -14,8 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .output import dump, json_option
 from .config import Settings
+from .output import dump, json_option
 
 CLI_ACTOR = "cli"
 
@@ -124,7 +124,7 @@ def _report_publish(result: Any, args: argparse.Namespace, verb: str) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from .publish import PublishError, Publisher
+    from .publish import Publisher, PublishError
 
     publisher = Publisher(settings.corpus_dir, _store(settings))
     try:
@@ -135,7 +135,7 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from .publish import PublishError, Publisher, normalise_name
+    from .publish import Publisher, PublishError, normalise_name
 
     publisher = Publisher(settings.corpus_dir, _store(settings))
     try:
@@ -221,7 +221,7 @@ def _guarded(func):
     return run
 
 
-def register(sub: "argparse._SubParsersAction") -> None:
+def register(sub: argparse._SubParsersAction) -> None:
     """Add the admin subcommands to `ropbot`'s parser."""
     p = sub.add_parser("stats", help="questions per day, answer and fallback rate, top entries, feedback")
     p.add_argument("--days", type=int, nargs="+", default=[7, 30], help="periods in days (default 7 30)")

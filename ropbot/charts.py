@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, cast
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PolyCollection
@@ -71,8 +72,8 @@ def daily_png(days: Sequence[dict[str, Any]]) -> bytes:
         bottom = [0] * len(days)
         for key, label, colour in SERIES:
             values = [row[key] for row in days]
-            _bars(axes, [(x - 0.4, b, 0.8, v) for x, b, v in zip(positions, bottom, values)], colour, label)
-            bottom = [b + v for b, v in zip(bottom, values)]
+            _bars(axes, [(x - 0.4, b, 0.8, v) for x, b, v in zip(positions, bottom, values, strict=False)], colour, label)
+            bottom = [b + v for b, v in zip(bottom, values, strict=False)]
         axes.set_ylabel("Antall spørsmål")
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         axes.set_ylim(0, max(bottom, default=0) * 1.05 or 1)
@@ -107,7 +108,7 @@ def top_png(entries: Sequence[dict[str, Any]], days: int) -> bytes:
                 (DOWN_COLOUR, "Ikke nyttig", lambda r: r["up"], lambda r: r["down"]),
                 (NO_VOTE_COLOUR, "Ingen tilbakemelding", lambda r: r["up"] + r["down"],
                  lambda r: r["count"] - r["up"] - r["down"])):
-            _bars(axes, [(start(r), y - 0.4, width(r), 0.8) for y, r in zip(positions, rows)], colour, label)
+            _bars(axes, [(start(r), y - 0.4, width(r), 0.8) for y, r in zip(positions, rows, strict=False)], colour, label)
         axes.set_ylim(-0.6, len(rows) - 0.4)
         axes.set_yticks(list(positions), [_short(r["id"]) for r in rows], fontsize=11)
         widest = max(r["count"] for r in rows)
@@ -116,7 +117,7 @@ def top_png(entries: Sequence[dict[str, Any]], days: int) -> bytes:
         column = axes.get_yaxis_transform()  # x in axes fractions, y in data
         axes.text(1.02, 1.01, "Andel av tilbakemeldingene", transform=axes.transAxes, fontsize=10,
                   va="bottom", weight="bold")
-        for position, row in zip(positions, rows):
+        for position, row in zip(positions, rows, strict=False):
             axes.text(row["count"] + widest * 0.01, position, _n(row["count"]), va="center", fontsize=10)
             axes.text(1.02, position, _vote_label(row), transform=column, va="center", fontsize=10)
         _fit_margins(figure, axes)
@@ -141,7 +142,7 @@ def _short(entry_id: str, limit: int = 28) -> str:
 def _fit_margins(figure: Figure, axes: Any) -> None:
     """Left margin to the longest entry id (glossary ids run to 30 characters), right margin to
     the longest share label: measured, as the text's width depends on the font."""
-    renderer = figure.canvas.get_renderer()
+    renderer = cast(FigureCanvasAgg, figure.canvas).get_renderer()  # every figure here is made with one
     left = max((label.get_window_extent(renderer).width for label in axes.get_yticklabels()), default=0)
     right = max((text.get_window_extent(renderer).width for text in axes.texts
                  if text.get_transform() is not axes.transData), default=0)

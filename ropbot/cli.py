@@ -7,10 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
-from .intents import Audience
-from .output import dump, json_option
 from .config import Settings, SettingsError
+from .intents import Audience
 from .loader import coverage, load_corpus
+from .output import dump, json_option
 from .yamlio import load_file
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from . import texts as T
 from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
 from .intents import Audience, Conversation
-from . import texts as T
-from .reply import Hit
 from .model import Corpus, Entry, Recommendation, Role, Term, Topic
 from .offtopic import Theme
-from .reply import ANSWERS, Action, Decision, Go, Part, Reply
+from .reply import ANSWERS, Action, Decision, Go, Hit, Part, Reply
 
 PLAIN = "plain"
 PRO = "pro"

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,7 +118,7 @@ class Settings:
                                   lambda name, value: _https_url(name, value))
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Each variable set is parsed (in field order, so the first bad one is named); an unset
         one keeps the field's default, except the file URL, which follows the API URL."""
         e = dict(os.environ if env is None else env)
@@ -159,7 +160,7 @@ def _https_url(name: str, value: str) -> str | None:
         return None
     try:
         parts = urlsplit(value)
-        parts.port  # raises ValueError for a port that is not a number
+        _ = parts.port  # raises ValueError for a port that is not a number
     except ValueError:
         raise SettingsError(f"{name}: «{value[:40]}» is not a URL") from None
     if parts.scheme.lower() != "https" or not parts.hostname or any(c.isspace() for c in value):

@@ -18,9 +18,9 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from .validate import Problem
 
@@ -222,7 +222,7 @@ def publish_lock(corpus_dir: Path, wait: float | None = LOCK_WAIT_SECONDS) -> It
                     yield False
                     return
                 if deadline is not None and time.monotonic() > deadline:
-                    raise PublishError("publish lock busy", "En annen publisering pågår. Prøv igjen om litt.")
+                    raise PublishError("publish lock busy", "En annen publisering pågår. Prøv igjen om litt.") from None
                 time.sleep(0.05)
         try:
             yield True

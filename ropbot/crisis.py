@@ -15,11 +15,11 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from rapidfuzz.distance import OSA
 
@@ -220,7 +220,7 @@ def grams(word: str) -> tuple[str, ...]:
 
 def _tokens(folded_words: Sequence[str]) -> set[str]:
     toks = set(folded_words)
-    toks.update(f"{a} {b}" for a, b in zip(folded_words, folded_words[1:]))
+    toks.update(f"{a} {b}" for a, b in zip(folded_words, folded_words[1:], strict=False))
     return toks
 
 
@@ -266,7 +266,7 @@ class Model:
             object.__setattr__(self, f"_{block}", {k[2:]: v for k, v in self.weights.items() if k[:2] == f"{block}:"})
 
     @classmethod
-    def from_data(cls, data: object) -> "Model":
+    def from_data(cls, data: object) -> Model:
         data = data if isinstance(data, Mapping) else {}
         return cls(dict(data.get("weights") or {}), float(data.get("bias", 0.0)), float(data.get("threshold", 0.5)),
                    str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)))
@@ -331,7 +331,7 @@ class CrisisRules:
     answer_below: str
 
     @classmethod
-    def load(cls, path: Path) -> "CrisisRules":
+    def load(cls, path: Path) -> CrisisRules:
         data = load_file(path, f"intents/{path.name}")
         groups = dict(data["concepts"])
         cues = dict(data["cues"])

@@ -13,8 +13,9 @@ written to intents/crisis_model.json and read by `crisis.Model`.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .crisis import ACUTE, CONCERN, GATE, CrisisRules
 from .yamlio import load_file
@@ -99,7 +100,7 @@ def train(rules: CrisisRules, sets: Sequence[Path], out: Path, ordinary: Sequenc
         names = dv.get_feature_names_out()
         return {"c": c, "threshold": round(threshold, 4), "bias": round(float(final.intercept_[0]), 4),
                 "gate": GATE, "gate_bonus": bonus,
-                "weights": {str(n): round(float(w), 4) for n, w in zip(names, final.coef_[0]) if abs(w) >= 5e-4}}
+                "weights": {str(n): round(float(w), 4) for n, w in zip(names, final.coef_[0], strict=False) if abs(w) >= 5e-4}}
 
     figures = {
         "trained_on": [p.name for p in sets] + (["ordinary questions"] if ordinary else []),

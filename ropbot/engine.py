@@ -9,15 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import compose
+from . import texts as T
 from .crisis import ACUTE, CONCERN
 from .intents import Audience
 from .live import Knowledge, LiveKnowledge
 from .matcher import Ranker
-from . import texts as T
-from .reply import Hit
 from .model import Corpus, Entry, Term
 from .normalize import fold
-from .reply import Decision, Part, Reply
+from .reply import Decision, Hit, Part, Reply
 from .validate import TOTAL_RECOMMENDATIONS
 
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
@@ -184,7 +183,9 @@ def linked(corpus: Corpus | None, a: str, b: str) -> bool:
     if corpus is None:
         return False
     first, second = corpus.get(a), corpus.get(b)
-    refs = lambda e: set(getattr(e, "related", ())) | set(getattr(e, "recommendations", ())) | set(getattr(e, "cites", ()))
+    def refs(e: object) -> set[str]:
+        return set(getattr(e, "related", ())) | set(getattr(e, "recommendations", ())) | set(getattr(e, "cites", ()))
+
     return b in refs(first) or a in refs(second)
 
 
@@ -201,7 +202,7 @@ class Levels:
     linked_ties_answer: bool = True
 
     @classmethod
-    def of(cls, ranker: Ranker | None) -> "Levels":
+    def of(cls, ranker: Ranker | None) -> Levels:
         return cls(ranker.answer_at, ranker.suggest_at, ranker.margin, False) if ranker is not None else cls()
 
 

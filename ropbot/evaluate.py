@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from .bench.stats import percentile
+from .crisis import ACUTE, CONCERN
 from .engine import Engine
 from .intents import Audience
-from .crisis import ACUTE, CONCERN
 from .reply import Decision, Go
 from .yamlio import load_file
 
@@ -21,6 +22,10 @@ from .yamlio import load_file
 def load_questions(path: Path) -> list[dict[str, Any]]:
     data = load_file(Path(path), str(path))
     return list(data["questions"] if isinstance(data, dict) else data)
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 4) if b else 0.0
 
 
 def is_crisis_set(questions: Sequence[dict[str, Any]]) -> bool:
@@ -81,7 +86,6 @@ def evaluate(engine: Engine, questions: list[dict[str, Any]]) -> dict[str, Any]:
             misses.append({"id": q["id"], "text": q["text"], "expect": expect,
                            "got": "CRISIS" if is_crisis else (got or reply.decision),
                            "hits": [(h.id, round(h.score, 3)) for h in reply.hits[:3]]})
-    ratio = lambda a, b: round(a / b, 4) if b else 0.0
     return {
         "n": len(questions),
         "top1": ratio(top1, answerable),
@@ -107,7 +111,6 @@ def crisis_figures(assess: Callable[[str], Outcome], rows: Sequence[dict[str, An
     concern = [r for r in rows if r["label"] == CONCERN]
     negatives = [r for r in rows if r["label"] != ACUTE]
     outcome = {id(r): assess(r["text"]) for r in rows}
-    ratio = lambda a, b: round(a / b, 4) if b else 0.0
     misses = [r["text"] for r in acute if not outcome[id(r)][0]]
     return {
         "n": len(rows),
@@ -143,7 +146,9 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
     kind = set_kind(rows)
     if kind == "crisis":
         return evaluate_crisis(engine, rows)
-    audience_of = lambda row: Audience.RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else Audience.STAFF
+    def audience_of(row: dict[str, Any]) -> Audience:
+        return Audience.RELATIVE if str(row.get("voice", "")).startswith(("relative", "patient")) else Audience.STAFF
+
     first = top3 = offered_first = offered = wrong = unanswered = useful = lookups_right = 0
     latencies: list[float] = []
     misses: list[dict[str, Any]] = []
@@ -182,7 +187,6 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
             misses.append({"text": row["text"][:160], "want": row["label"], "got": answered or reply.decision,
                            "buttons": buttons[:3], "hits": [(h.id, round(h.score, 3)) for h in reply.hits[:3]]})
     n = len(rows)
-    ratio = lambda a, b: round(a / b, 4) if b else 0.0
     report: dict[str, Any] = {"kind": kind, "n": n}
     if kind == "lookups":
         report["lookups_right"] = ratio(lookups_right, n)

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Iterable
 
 from .yamlio import load_file
 
@@ -45,7 +45,7 @@ class Conversation:
     question_cues: re.Pattern[str] = re.compile(r"\?")
 
     @classmethod
-    def load(cls, path: Path) -> "Conversation":
+    def load(cls, path: Path) -> Conversation:
         data = load_file(path, f"intents/{path.name}")
         intents = tuple(
             Intent(name, tuple(re.compile(p) for p in data[name]["patterns"]), data[name]["reply"].strip())

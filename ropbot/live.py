@@ -11,19 +11,20 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, TypeVar
 
 from .crisis import CrisisRules
 from .intents import Conversation
-from .lookup import Lookup
-from .offtopic import OffTopic
-from .services import ServiceGroups
 from .loader import LoadResult, load_corpus, load_files
+from .lookup import Lookup
 from .matcher import Matcher, Ranker
 from .model import Corpus
 from .normalize import Lexicon, Normalizer, vocabulary_of
+from .offtopic import OffTopic
+from .services import ServiceGroups
 from .validate import Problem, format_problems
 from .wordlist import frequency
 from .yamlio import YamlError

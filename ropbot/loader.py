@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from . import validate as v
 from .model import KINDS, Chapter, Corpus, Guideline, Section, yaml_fields

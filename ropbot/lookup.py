@@ -8,9 +8,9 @@ covers them all could not be read or extended by an admin.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from rapidfuzz.distance import Levenshtein
 
@@ -45,9 +45,11 @@ class Lookup:
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @classmethod
-    def load(cls, path: Path) -> "Lookup":
+    def load(cls, path: Path) -> Lookup:
         data = load_file(path, f"intents/{path.name}")
-        words = lambda key: frozenset(str(w).lower() for w in data.get(key) or ())
+        def words(key: str) -> frozenset[str]:
+            return frozenset(str(w).lower() for w in data.get(key) or ())
+
         return cls(words("recommendation"), str(data["fuzzy_word"]).lower(), words("prefixes"),
                    words("section"), words("joiners"), words("ranges"),
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},

@@ -13,15 +13,16 @@ import math
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
 from .model import Corpus, Entry, Role, Term, Topic
-from .reply import Hit
 from .normalize import Normalizer
+from .reply import Hit
 
 _WORD = re.compile(r"[0-9a-zæøåäöüé]+")
 
@@ -102,7 +103,7 @@ class Ranker(NamedTuple):
     margin: float
 
     @classmethod
-    def from_data(cls, data: object) -> "Ranker | None":
+    def from_data(cls, data: object) -> Ranker | None:
         if not isinstance(data, dict) or list(data.get("features") or ()) != list(FEATURES):
             return None  # a model for other features is no model
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["answer_at"]),
@@ -194,7 +195,7 @@ class Matcher:
         """The ranker's log-odds that entry i is the right answer; without a fitted ranker, the
         hand-set blend of BM25, fuzzy and coverage that ropbot used before."""
         if self.ranker is not None:  # it weighs topic pages and the audience itself
-            return self.ranker.bias + sum(w * v for w, v in zip(self.ranker.weights, x))
+            return self.ranker.bias + sum(w * v for w, v in zip(self.ranker.weights, x, strict=False))
         blend = W_ENTRY * x[0] + W_FUZZ * x[2] + W_COVER * x[3]
         if self.is_topic[i]:
             blend *= topic_factor

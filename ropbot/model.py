@@ -8,9 +8,9 @@ test (tests/test_docs.py) all read the `Yaml` metadata, so they cannot drift.
 from __future__ import annotations
 
 import functools
-
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, dataclass, field, fields, replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 WRITTEN = "written"
 PLACEHOLDER = "placeholder"

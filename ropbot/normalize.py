@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -49,12 +49,12 @@ class Lexicon:
     question_words: frozenset[str] = frozenset()     # left out when /ubesvart groups questions
 
     @classmethod
-    def load(cls, path: Path) -> "Lexicon":
+    def load(cls, path: Path) -> Lexicon:
         data = load_file(path, f"intents/{path.name}") or {}
         return cls.from_data(data)
 
     @classmethod
-    def from_data(cls, data: dict) -> "Lexicon":
+    def from_data(cls, data: dict) -> Lexicon:
         nynorsk = {str(k).lower(): str(v).lower() for k, v in (data.get("nynorsk") or {}).items()}
         phrases: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         known: set[str] = set(nynorsk) | set(nynorsk.values())
@@ -189,7 +189,7 @@ class Normalizer:
         """Weighted stems for `text`. Queries also get typo correction and compound handling."""
         return self.analyze(text, query=query).terms
 
-    def analyze(self, text: str, *, query: bool = True, words: list[str] | None = None) -> "Analysis":
+    def analyze(self, text: str, *, query: bool = True, words: list[str] | None = None) -> Analysis:
         """`words`: `self.words(text)` when the caller already has it (the engine tokenises once)."""
         words = self.words(text) if words is None else words
         lex = self.lexicon

@@ -40,7 +40,7 @@ class OffTopic:
     themes: tuple[Theme, ...]
 
     @classmethod
-    def load(cls, path: Path) -> "OffTopic":
+    def load(cls, path: Path) -> OffTopic:
         data = load_file(path, f"intents/{path.name}") if path.exists() else {}
         themes = []
         for item in (data or {}).get("themes") or ():

@@ -11,11 +11,11 @@ import hmac
 import logging
 import os
 import re
-from typing import Any, Protocol
 import secrets
 import stat
 import unicodedata
 from pathlib import Path
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 

@@ -27,12 +27,21 @@ import errno
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from .corpus_dir import (LOCK_WAIT_SECONDS, PublishError, cleanup, publish_lock, read_snapshot, recover, swap_in,
-                         write_tree)
+from .corpus_dir import (
+    LOCK_WAIT_SECONDS,
+    PublishError,
+    cleanup,
+    publish_lock,
+    read_snapshot,
+    recover,
+    swap_in,
+    write_tree,
+)
 from .loader import LoadResult, checksum_of, load_files
 from .model import Corpus, Entry, Term
 from .store import Store, StoreError

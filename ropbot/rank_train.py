@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .engine import STAFF_TOPIC_FACTOR
 from .intents import Audience
@@ -95,7 +96,7 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any
     the suggestion level that offers the right entry most often (off-topic messages may get
     suggestions: they are not answers)."""
     per_query: list[list[tuple[float, bool, str, float]]] = [[] for _ in queries]
-    for z, n, (q_row) in zip(logits, owner, _flat(queries)):
+    for z, n, (q_row) in zip(logits, owner, _flat(queries), strict=False):
         z = max(-30.0, min(30.0, float(z)))
         per_query[n].append((1 / (1 + math.exp(-z)), q_row[0], q_row[1], z))
     for ranked in per_query:
@@ -106,7 +107,7 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any
     for margin in MARGINS:
         for answer_at in LEVELS:
             right = wrong = 0
-            for ranked, ok in zip(per_query, answerable):
+            for ranked, _answerable in zip(per_query, answerable, strict=False):
                 if not ranked:
                     continue
                 p1, z1 = ranked[0][0], ranked[0][3]
@@ -121,18 +122,18 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any
     assert best is not None
     # Suggest from the lowest level at which few off-topic messages get suggestions (they get a
     # fallback that says where to ask instead, which helps more than three unrelated entries).
-    unanswerable = [ranked for ranked, a in zip(per_query, answerable) if not a and ranked]
+    unanswerable = [ranked for ranked, a in zip(per_query, answerable, strict=False) if not a and ranked]
     suggest = best["answer_at"]
     for level in LEVELS:
         if sum(r[0][0] >= level for r in unanswerable) / max(1, len(unanswerable)) <= MAX_OFFTOPIC_SUGGEST:
             suggest = min(level, best["answer_at"])
             break
-    offered = sum(any(ok for p, ok, _, _z in ranked[:3]) for ranked, a in zip(per_query, answerable) if a and ranked
+    offered = sum(any(ok for p, ok, _, _z in ranked[:3]) for ranked, a in zip(per_query, answerable, strict=False) if a and ranked
                   and ranked[0][0] >= suggest)
     total_answerable = sum(answerable) or 1
     cv = {"right_first": round(best["right"] / total_answerable, 4), "wrong": round(best["wrong"] / n, 4),
           "right_offered_top3": round(offered / total_answerable, 4),
-          "ranked_first": round(sum(bool(r) and r[0][1] for r, a in zip(per_query, answerable) if a)
+          "ranked_first": round(sum(bool(r) and r[0][1] for r, a in zip(per_query, answerable, strict=False) if a)
                                 / total_answerable, 4)}
     return {"answer_at": best["answer_at"], "suggest_at": suggest, "margin": best["margin"],
             "score": best["right"] - 0.001 * best["wrong"], "cv": cv}
@@ -140,6 +141,5 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits) -> dict[str, Any
 
 def _flat(queries: list[dict[str, Any]]):
     for q in queries:
-        for y, entry_id in zip(q["y"], q["ids"]):
-            yield y, entry_id
+        yield from zip(q["y"], q["ids"], strict=False)
 

@@ -86,7 +86,7 @@ class Reply:
     view: str | None = None
     crisis: frozenset[str] = field(default_factory=frozenset)
     urgency: str | None = None  # "acute" (crisis card first) or "concern" (numbers under the answer)
-    answer: "Reply | None" = None  # on an acute card: the answer to what the message also asked
+    answer: Reply | None = None  # on an acute card: the answer to what the message also asked
 
     @property
     def shows_numbers(self) -> bool:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .store import Version
-
 
 
 def _pct(value: float) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-
 from pathlib import Path
 
 from .model import Corpus, Role
 from .yamlio import load_file
+
 
 @dataclass(frozen=True)
 class ServiceGroup:
@@ -36,7 +36,7 @@ class ServiceGroups:
     everyone: tuple[str, ...] = ()  # values meaning every service («alle tjenesteytere»)
 
     @classmethod
-    def load(cls, path: Path) -> "ServiceGroups":
+    def load(cls, path: Path) -> ServiceGroups:
         data = load_file(path, f"intents/{path.name}") or {}
         lower = lambda values: tuple(str(v).strip().lower() for v in values or ())  # noqa: E731
         return cls(tuple(ServiceGroup(str(g["slug"]), str(g["name"]), g.get("term"), lower(g.get("values")),

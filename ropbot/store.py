@@ -22,11 +22,12 @@ import logging
 import os
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -227,7 +228,7 @@ class Store:
             self.purge()
 
     @classmethod
-    def from_settings(cls, settings: Any, **kwargs: Any) -> "Store":
+    def from_settings(cls, settings: Any, **kwargs: Any) -> Store:
         return cls(settings.db_path, salt=settings.salt, salt_file=settings.salt_file,
                    retention_days=settings.retention_days, **kwargs)
 
@@ -340,7 +341,7 @@ class Store:
                 query_id = db.execute(_INSERT_QUERY, [row[c] for c in _QUERY_COLUMNS]).lastrowid
                 if row["user"]:
                     self._touch(db, str(row["user"]), audience, str(row["ts"]))
-            return int(query_id)
+            return query_id
         except StoreError as exc:
             log.error("query not recorded: %s", exc)
             return None
@@ -442,7 +443,7 @@ class Store:
 
     def _audit(self, db: sqlite_utils.Database, admin: int | str | None, action: str, detail: Any) -> None:
         text = detail if isinstance(detail, str) or detail is None else json.dumps(detail, ensure_ascii=False)
-        db["audit"].insert({"ts": ts(), "admin": self.actor(admin), "action": action, "detail": text})
+        db.table("audit").insert({"ts": ts(), "admin": self.actor(admin), "action": action, "detail": text})
 
     def audit_log(self, limit: int = 50) -> list[dict[str, Any]]:
         with self._guard("read audit"):
@@ -482,11 +483,11 @@ class Store:
         """
         snapshot = json.dumps({name: files[name].decode("utf-8") for name in sorted(files)}, ensure_ascii=False)
         with self._write("record version") as db:
-            version_id = db["corpus_versions"].insert({
+            version_id = db.table("corpus_versions").insert({
                 "ts": ts(), "admin": self.actor(admin), "checksum": checksum, "note": note,
                 "files": snapshot, "status": "pending"}).last_pk
             self._audit(db, admin, action, {"version": version_id, "checksum": checksum[:12], "note": note})
-        return int(version_id)
+        return int(str(version_id))
 
     def finish_version(self, version_id: int) -> None:
         with self._write("finish version") as db:

@@ -5,12 +5,11 @@ corpus that reaches the engine has already passed every rule here.
 """
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 import re
 import reprlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from .model import KINDS, Yaml, yaml_fields
 from .yamlio import LineDict, line_of

@@ -8,8 +8,9 @@ import resource
 import statistics
 import string
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import Settings
 from ..engine import Engine
@@ -141,7 +142,7 @@ def worst_message(engine: Engine, per_kind: int = 30) -> dict[str, Any]:
     """Engine time of the costliest hostile message, after a warm-up on ordinary questions:
     each hostile message is new to every cache, as an attacker's would be."""
     messages = hostile_messages(engine.knowledge.corpus, per_kind)
-    times = [(ms, kind) for (kind, _), ms in zip(messages, _timed(engine.handle, [t for _, t in messages]))]
+    times = [(ms, kind) for (kind, _), ms in zip(messages, _timed(engine.handle, [t for _, t in messages]), strict=False)]
     worst_ms, worst_kind = max(times)
     return {"worst_message_ms": round(worst_ms, 2), "worst_message_kind": worst_kind,
             "hostile_messages": len(times), "hostile_p99_ms": round(percentile([t for t, _ in times], 0.99), 2)}

@@ -82,7 +82,7 @@ def run(queries: int = 100_000, users: int = 2_000, seed: int = 7, stats_runs: i
         empty_rows, empty_bytes = _rows(store), _db_bytes(store)
         # 1,000 queries through the real recording path (masking, hashing, one transaction each).
         latencies = []
-        for i in range(1000):
+        for _ in range(1000):
             text, reply = _fake(rng)
             started = time.perf_counter()
             query_id = store.record_query(rng.randrange(users), "staff", text, reply, rng.uniform(2, 40))

@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 
-from .stats import percentile
 from ..engine import Engine
 from ..web import api, browser
 from ..web.server import BackgroundServer
+from .stats import percentile
 
 # The budgets; the report says whether each was met.
 SEARCH_P99_MS = 10.0

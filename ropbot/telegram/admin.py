@@ -19,28 +19,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from ..config import Settings
 from ..loader import coverage
-from ..publish import MAX_FILE_BYTES, PublishError, Publisher, normalise_name
+from ..publish import MAX_FILE_BYTES, Publisher, PublishError, normalise_name
 from ..reports import format_stats, format_unanswered, format_versions, group_unanswered
-from ..validate import format_problems
 from ..store import Store, StoreError
+from ..validate import format_problems
 from ..watcher import CorpusWatcher, Maintenance
 from . import handlers as h
+from .context import ADMIN_KEY, Context, Handler
 from .hooks import Recorder
 from .render import MAX_MESSAGE, NO_PREVIEW, split_text
 
 log = logging.getLogger(__name__)
 
-ADMIN_KEY = "ropbot_admin"
 PUBLISH_BUTTON = "adm|pub"
 DISCARD_BUTTON = "adm|discard"
 
@@ -124,7 +125,7 @@ def register_admin(app: Application, deps: AdminDeps) -> None:
     """Add the admin handlers (group 0, before the channel's catch-alls)."""
     app.bot_data[ADMIN_KEY] = deps
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    handlers: dict[str, Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]] = {
+    handlers: dict[str, Handler] = {
         "reload": cmd_reload, "publiser": cmd_publish, "versjoner": cmd_versions, "tilbake": cmd_rollback,
         "stats": cmd_stats, "ubesvart": cmd_unanswered, "forkast": cmd_discard, "admin": cmd_admin,
     }
@@ -134,22 +135,23 @@ def register_admin(app: Application, deps: AdminDeps) -> None:
     app.add_handler(CallbackQueryHandler(admin_only(on_button, h.on_callback), pattern=r"^adm\|"))
 
 
-def admin_deps(context: ContextTypes.DEFAULT_TYPE) -> AdminDeps:
-    return context.application.bot_data[ADMIN_KEY]
+def admin_deps(context: Context) -> AdminDeps:
+    deps: AdminDeps = context.admin
+    return deps
 
 
-def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: Context) -> bool:
     """An admin, in a private chat: an admin's button pressed in a group would post the result there."""
     user, chat = update.effective_user, update.effective_chat
     return (user is not None and user.id in admin_deps(context).settings.admins
             and chat is not None and chat.type == ChatType.PRIVATE)
 
 
-def admin_only(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]],
-               otherwise: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]):
+def admin_only(handler: Handler,
+               otherwise: Handler):
     """Run `handler` for admins; everyone else gets the channel's own reply for the unknown."""
 
-    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def guarded(update: Update, context: Context) -> None:
         if not is_admin(update, context):
             log.info("admin action refused for a non-admin (%s)", handler.__name__)
             await otherwise(update, context)
@@ -163,7 +165,7 @@ def admin_only(handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[
 # --- sending --------------------------------------------------------------------------------
 
 
-async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
+async def say(update: Update, context: Context, text: str,
               keyboard: InlineKeyboardMarkup | None = None) -> None:
     chat = update.effective_chat
     if chat is None:
@@ -174,7 +176,7 @@ async def say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str,
                                        reply_markup=keyboard if i == len(parts) - 1 else None)
 
 
-async def _work(update: Update, context: ContextTypes.DEFAULT_TYPE, func: Callable[[], str | tuple[str, Any]],
+async def _work(update: Update, context: Context, func: Callable[[], str | tuple[str, Any]],
                 action: str) -> bool:
     """Run blocking work off the event loop and reply with its text; errors become plain replies.
     True when the work succeeded and its text went out."""
@@ -201,7 +203,8 @@ async def _work(update: Update, context: ContextTypes.DEFAULT_TYPE, func: Callab
 
 
 def _actor(update: Update) -> int:
-    return update.effective_user.id  # admin_only guarantees a user
+    user = update.effective_user
+    return user.id if user is not None else 0  # admin_only lets no update without a user through
 
 
 def _audit(deps: AdminDeps, admin: int, action: str, detail: Any = None) -> None:
@@ -219,13 +222,13 @@ def _publish_keyboard() -> InlineKeyboardMarkup:
 # --- commands -------------------------------------------------------------------------------
 
 
-async def cmd_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_admin(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     extra = f"\n\nMerk: databasen er ikke tilgjengelig: {deps.error}" if deps.error else ""
     await say(update, context, HELP + extra)
 
 
-async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_reload(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
 
@@ -249,7 +252,7 @@ async def cmd_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _work(update, context, run, "reload")
 
 
-async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_document(update: Update, context: Context) -> None:
     """A YAML file from an admin: validate it with the live corpus, stage it, show the diff."""
     deps = admin_deps(context)
     message = update.effective_message
@@ -298,7 +301,7 @@ def _publish_text(result: Any) -> str:
     return text + "\nAngre med /tilbake N (se /versjoner)."
 
 
-async def cmd_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_publish(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
     args = list(context.args or ())
@@ -308,7 +311,7 @@ async def cmd_publish(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 "publish")
 
 
-async def cmd_discard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_discard(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
 
@@ -319,7 +322,7 @@ async def cmd_discard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await _work(update, context, run, "discard")
 
 
-async def cmd_versions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_versions(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
 
@@ -331,7 +334,7 @@ async def cmd_versions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _work(update, context, run, "versions")
 
 
-async def cmd_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_rollback(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     args = context.args or []
     # ASCII digits that fit SQLite's 64-bit integers («²» is a digit to isdigit(), int() rejects it)
@@ -350,7 +353,7 @@ async def cmd_rollback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _work(update, context, run, "rollback")
 
 
-async def cmd_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_stats(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     admin = _actor(update)
 
@@ -369,7 +372,7 @@ CHARTS_FAILED = "Grafene kunne ikke lages denne gangen. Tallene over gjelder lik
 CHARTS_NOT_SENT = "Grafene kunne ikke sendes denne gangen. Tallene over gjelder likevel."
 
 
-async def send_charts(update: Update, context: ContextTypes.DEFAULT_TYPE, store: Store) -> None:
+async def send_charts(update: Update, context: Context, store: Store) -> None:
     """The /stats charts as one album after the text. Drawn in a worker thread (about a third of
     a second of CPU); a failure costs the admin the pictures, never the figures already sent."""
     chat = update.effective_chat
@@ -396,7 +399,7 @@ async def send_charts(update: Update, context: ContextTypes.DEFAULT_TYPE, store:
         await say(update, context, CHARTS_NOT_SENT)
 
 
-async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_unanswered(update: Update, context: Context) -> None:
     deps = admin_deps(context)
     args = context.args or []
     given = args[0] if args and args[0].isascii() and args[0].isdigit() and len(args[0]) <= 4 else ""
@@ -415,7 +418,7 @@ async def cmd_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _work(update, context, run, "unanswered")
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_button(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return

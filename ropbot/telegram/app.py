@@ -11,23 +11,34 @@ import asyncio
 import logging
 import re
 import secrets
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, MenuButtonWebApp, Update, WebAppInfo
 from telegram.error import TelegramError
-from telegram.ext import (AIORateLimiter, Application, BaseRateLimiter, BaseUpdateProcessor,
-                          CallbackQueryHandler, CommandHandler, InlineQueryHandler, MessageHandler, TypeHandler,
-                          filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseRateLimiter,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 from telegram.request import BaseRequest
 
-from ..corpus_dir import recover_locked
 from ..config import Settings
+from ..corpus_dir import recover_locked
 from ..engine import Engine
 from ..live import CorpusError, LiveKnowledge
-from . import admin
+from . import admin, texts
 from . import handlers as h
-from . import texts
+from .context import DEPS_KEY, Context, Deps
 from .hooks import NullRecorder, Recorder, SafeRecorder
 
 log = logging.getLogger(__name__)
@@ -36,6 +47,7 @@ ExtraHandlers = Callable[[Application], None]
 DEFAULT_LIMITER = "default"
 WEB_KEY = "ropbot-web"  # the running web server in bot_data, so shutdown can stop it
 MAX_CONCURRENT_UPDATES = 256
+UNBOUNDED = 1_000_000  # PTB's semaphore width when the real limit is applied per chat turn
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -49,34 +61,38 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     """
 
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own semaphore is taken before do_process_update, so updates waiting for their
+        # chat's turn would hold it: one chat's flood (hundreds of queued messages) would keep
+        # every other chat from the slots. So PTB's is made too wide to bind, and the real limit
+        # is taken inside, after the chat's turn.
+        super().__init__(UNBOUNDED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: dict[int, int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """The chat's turn first, then a slot: a chat's waiting updates hold no slot, so one
-        chat's flood (hundreds of queued messages) never keeps other chats from the 256."""
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
-            await super().process_update(update, coroutine)
+            await self._run(coroutine)
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._users[key] = self._users.get(key, 0) + 1
         try:
             async with lock:
-                await super().process_update(update, coroutine)
+                await self._run(coroutine)
         finally:
             self._users[key] -= 1
             if not self._users[key]:
                 del self._users[key]
                 del self._locks[key]
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        # One turn of the loop before the work: an update that never waits on the network (a
-        # flooded message, dropped after its crisis check) would otherwise run straight into
-        # the chat's next one, and a flood of them would hold every other chat for seconds.
-        await asyncio.sleep(0)
-        await coroutine
+    async def _run(self, coroutine: Awaitable[Any]) -> None:
+        async with self._slots:
+            # One turn of the loop before the work: an update that never waits on the network (a
+            # flooded message, dropped after its crisis check) would otherwise run straight into
+            # the chat's next one, and a flood of them would hold every other chat for seconds.
+            await asyncio.sleep(0)
+            await coroutine
 
     async def initialize(self) -> None:
         return None
@@ -107,27 +123,27 @@ def build_application(settings: Settings, live: LiveKnowledge, engine: Engine,
     `concurrent` is True (up to 256 updates at once, in order per chat), False
     (one at a time) or a number of updates at once.
     """
-    builder = (Application.builder()
+    builder: Any = (Application.builder()  # Any: PTB types each builder step generically
                .token(settings.telegram_token or "0:offline")
                .base_url(settings.telegram_api_url)
                .base_file_url(settings.telegram_file_url)
+               .context_types(ContextTypes(context=Context))
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    if rate_limiter == DEFAULT_LIMITER:
-        rate_limiter = AIORateLimiter()
-    if rate_limiter is not None:
-        builder = builder.rate_limiter(rate_limiter)
+    limiter = AIORateLimiter() if rate_limiter == DEFAULT_LIMITER else rate_limiter
+    if isinstance(limiter, BaseRateLimiter):
+        builder = builder.rate_limiter(limiter)
     if concurrent:
         limit = MAX_CONCURRENT_UPDATES if concurrent is True else int(concurrent)
         builder = builder.concurrent_updates(PerChatUpdateProcessor(limit))
     else:
         builder = builder.concurrent_updates(False)
     app = builder.build()
-    app.bot_data[h.DEPS_KEY] = h.Deps(settings, engine, SafeRecorder(recorder or NullRecorder()), live)
+    app.bot_data[DEPS_KEY] = Deps(settings, engine, SafeRecorder(recorder or NullRecorder()), live)
     register_handlers(app, settings, extra_handlers)
     return app
 
@@ -166,7 +182,7 @@ async def _post_init(app: Application) -> None:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
     except TelegramError as exc:
         log.warning("set_my_commands failed: %s", exc)
-    deps: h.Deps = app.bot_data[h.DEPS_KEY]
+    deps: Deps = app.bot_data[DEPS_KEY]
     settings = deps.settings
     if settings.web_port is not None:
         from ..web import server as web  # tornado is loaded only when the page is served

@@ -108,7 +108,7 @@ def _valid(callback: Callback) -> bool:
     schema = _SCHEMA.get(callback.op)
     if schema is None or len(schema) != len(callback.args):
         return False
-    return all(p.match(a) for p, a in zip(schema, callback.args))
+    return all(p.match(a) for p, a in zip(schema, callback.args, strict=False))
 
 
 def from_action(action: Action, edit: bool = False) -> str | None:

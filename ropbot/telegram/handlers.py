@@ -11,51 +11,32 @@ import logging
 import re
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable
+from typing import Any
 
 from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
-from ..config import Settings
-from ..engine import Engine
 from ..crisis import ACUTE
 from ..intents import Audience
-from ..live import LiveKnowledge
 from ..privacy import error_where
 from . import texts, views
-from .hooks import SafeRecorder
+from .context import AUDIENCE_KEY, Context, Deps, Handler
 from .render import Screen, esc
 
 log = logging.getLogger(__name__)
 
-AUDIENCE_KEY = "audience"
-DEPS_KEY = "ropbot"
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+def deps(context: Context) -> Deps:
+    return context.deps
 
 
-@dataclass(frozen=True)
-class Deps:
-    """What handlers need, stored once in `application.bot_data` (no module globals)."""
-
-    settings: Settings
-    engine: Engine
-    recorder: SafeRecorder
-    live: LiveKnowledge | None = None
+def audience_of(context: Context) -> Audience:
+    return context.audience
 
 
-def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
-    return context.application.bot_data[DEPS_KEY]
-
-
-def audience_of(context: ContextTypes.DEFAULT_TYPE) -> Audience:
-    data = context.chat_data
-    return Audience(data.get(AUDIENCE_KEY, Audience.STAFF)) if data is not None else Audience.STAFF
-
-
-async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def restore_audience(update: object, context: Context) -> None:
     """Runs before every handler: a private chat with no audience yet (a new chat, or the
     bot has restarted and lost its chat data) gets the one its user chose last time."""
     data = context.chat_data
@@ -68,9 +49,8 @@ async def restore_audience(update: object, context: ContextTypes.DEFAULT_TYPE) -
     data[AUDIENCE_KEY] = stored if stored in (Audience.STAFF, Audience.RELATIVE) else Audience.STAFF
 
 
-def set_audience(context: ContextTypes.DEFAULT_TYPE, audience: Audience) -> None:
-    if context.chat_data is not None and audience in (Audience.STAFF, Audience.RELATIVE):
-        context.chat_data[AUDIENCE_KEY] = audience
+def set_audience(context: Context, audience: Audience) -> None:
+    context.audience = audience
 
 
 def unknown_command_text() -> str:
@@ -86,16 +66,16 @@ def user_facing(func: Handler) -> Handler:
     """
 
     @functools.wraps(func)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def wrapper(update: Update, context: Context) -> None:
         await func(update, context)
         user = update.effective_user
-        if user is not None and not getattr(context, "skip_touch", False):
+        if user is not None and not context.skip_touch:
             deps(context).recorder.touch_user(user.id, audience_of(context))
 
     return wrapper
 
 
-async def send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: Screen,
+async def send_screen(context: Context, chat_id: int, screen: Screen,
                       reply_to: Message | None = None) -> Message | None:
     """Send each chunk; the keyboard goes under the last one so buttons follow the text."""
     last: Message | None = None
@@ -109,7 +89,7 @@ async def send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: 
     return last
 
 
-async def reply(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen | None) -> None:
+async def reply(update: Update, context: Context, screen: Screen | None) -> None:
     """Send a screen; None is a reply already sent (a crisis card that went out on its own)."""
     chat = update.effective_chat
     if chat is None or screen is None:
@@ -126,7 +106,7 @@ def _user_id(update: Update) -> int | None:
 
 
 @user_facing
-async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_start(update: Update, context: Context) -> None:
     d = deps(context)
     if context.args:
         screen, audience = views.deep_link(d.engine, context.args[0], audience_of(context))
@@ -137,12 +117,12 @@ async def cmd_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @user_facing
-async def cmd_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_help(update: Update, context: Context) -> None:
     await reply(update, context, views.help_screen(deps(context).engine, context.bot.username))
 
 
 @user_facing
-async def cmd_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_number(update: Update, context: Context) -> None:
     d = deps(context)
     screen, audience = views.number(d.engine, d.recorder, _user_id(update), audience_of(context), context.args or [])
     set_audience(context, audience)
@@ -150,36 +130,36 @@ async def cmd_number(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 @user_facing
-async def cmd_chapters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_chapters(update: Update, context: Context) -> None:
     screen = views.chapters(deps(context).engine, audience_of(context))
     await reply(update, context, _with_web_page(update, context, screen))
 
 
 @user_facing
-async def cmd_roles(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_roles(update: Update, context: Context) -> None:
     await reply(update, context, _with_web_page(update, context, views.roles(deps(context).engine)))
 
 
-def _with_web_page(update: Update, context: ContextTypes.DEFAULT_TYPE, screen: Screen) -> Screen:
+def _with_web_page(update: Update, context: Context, screen: Screen) -> Screen:
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
     return views.with_web_page(screen, deps(context).settings.web_url, private, audience_of(context))
 
 
 @user_facing
-async def cmd_relative(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_relative(update: Update, context: Context) -> None:
     set_audience(context, Audience.RELATIVE)
     await reply(update, context, views.audience_switch(deps(context).engine, Audience.RELATIVE))
 
 
 @user_facing
-async def cmd_staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_staff(update: Update, context: Context) -> None:
     set_audience(context, Audience.STAFF)
     await reply(update, context, views.audience_switch(deps(context).engine, Audience.STAFF))
 
 
 @user_facing
-async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_glossary(update: Update, context: Context) -> None:
     d = deps(context)
     screen, audience = views.glossary(d.engine, d.recorder, _user_id(update), audience_of(context),
                                       context.args or [])
@@ -188,25 +168,25 @@ async def cmd_glossary(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 @user_facing
-async def cmd_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_about(update: Update, context: Context) -> None:
     d = deps(context)
     await reply(update, context, views.about(d.engine, d.settings))
 
 
-async def cmd_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def cmd_forget(update: Update, context: Context) -> None:
     """Ask before erasing; not `user_facing`, so asking does not itself record the user."""
     await reply(update, context, views.forget_ask())
 
 
 @user_facing
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None:
         return
     alias = views.command_alias(message.text)
     if alias is not None and (chat.type == ChatType.PRIVATE or _addressed_to_me(message, context.bot.username)
-                              or "@" not in message.text.split()[0]):
+                              or "@" not in (message.text or "").split()[0]):
         name, context.args = alias
         target = cmd_relative if name == "parorende" else cmd_number
         await target.__wrapped__(update, context)  # type: ignore[attr-defined]  # this wrapper records the visit
@@ -227,7 +207,7 @@ def _addressed_to_me(message: Message, username: str | None) -> bool:
 
 
 @user_facing
-async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_text(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
@@ -263,7 +243,7 @@ RATE_MAX = 20
 RATE_WINDOW = 10.0
 
 
-def flooding(context: ContextTypes.DEFAULT_TYPE) -> bool:
+def flooding(context: Context) -> bool:
     data = context.user_data
     if data is None:
         return False
@@ -275,7 +255,7 @@ def flooding(context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
-def warn_once(context: ContextTypes.DEFAULT_TYPE) -> bool:
+def warn_once(context: Context) -> bool:
     """True once per window, so a flood gets one notice, not one per message."""
     data = context.user_data
     if data is None:
@@ -296,7 +276,7 @@ def strip_mention(message: Message, username: str | None) -> str:
 
 
 @user_facing
-async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_non_text(update: Update, context: Context) -> None:
     await reply(update, context, Screen((esc(texts.NON_TEXT),)))
 
 
@@ -323,7 +303,7 @@ class MentionsMe(filters.MessageFilter):
 
 
 @user_facing
-async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_callback(update: Update, context: Context) -> None:
     query = update.callback_query
     if query is None:
         return
@@ -345,7 +325,7 @@ async def on_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await carry_out(context, query.from_user.id, message, outcome)
 
 
-async def carry_out(context: ContextTypes.DEFAULT_TYPE, user_id: int, message: Message | None,
+async def carry_out(context: Context, user_id: int, message: Message | None,
                     outcome: views.Outcome) -> None:
     """Edit the pressed message when that makes sense and is possible; otherwise send a new one."""
     if outcome.mode == views.MARKUP and message is not None:
@@ -378,7 +358,7 @@ async def _quietly(call: Awaitable[Any]) -> None:
 # --- inline mode ---------------------------------------------------------------------------
 
 
-async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
@@ -389,7 +369,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # --- errors --------------------------------------------------------------------------------
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     """Log what failed and where (no user text, no ids), tell the user briefly, keep running."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error while handling update %s: %s", update_id, error_where(context.error))

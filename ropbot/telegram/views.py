@@ -11,16 +11,24 @@ import functools
 import logging
 import re
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from rapidfuzz import fuzz, process
-from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle,
-                      InlineQueryResultsButton, InputTextMessageContent, WebAppInfo)
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    WebAppInfo,
+)
 from telegram.constants import ParseMode
 
 from .. import compose
+from .. import services as svc
 from ..config import Settings
 from ..engine import Engine
 from ..intents import Audience
@@ -28,11 +36,21 @@ from ..model import Role, Term
 from ..reply import Decision, Part, Reply
 from ..validate import TOTAL_RECOMMENDATIONS
 from . import callbacks as cb
-from .. import services as svc
 from . import texts
 from .hooks import SafeRecorder
-from .render import (NO_PREVIEW, Screen, blocks_of, button, esc, keyboard, pack, reply_chunks, reply_screen,
-                     rows_with_op, rows_without_op)
+from .render import (
+    NO_PREVIEW,
+    Screen,
+    blocks_of,
+    button,
+    esc,
+    keyboard,
+    pack,
+    reply_chunks,
+    reply_screen,
+    rows_with_op,
+    rows_without_op,
+)
 
 log = logging.getLogger(__name__)
 

@@ -252,7 +252,7 @@ class BackgroundServer:
         self.loop.run_forever()
         self.loop.close()
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         self._thread.start()
         self._ready.wait(10)
         if self._error is not None or self.running is None:
@@ -265,7 +265,7 @@ class BackgroundServer:
             self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
