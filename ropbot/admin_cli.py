@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .output import dump, json_option
+from .output import dump, json_option, report
 
 CLI_ACTOR = "cli"
 
@@ -198,13 +199,7 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_storebench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.store import run
 
-    report = run(queries=args.queries)
-    if args.json:
-        dump(report)
-    else:
-        for key, value in report.items():
-            print(f"{key}: {value}")
-    return 0
+    return report(run(queries=args.queries), args.json)
 
 
 def _guarded(func):
@@ -221,34 +216,34 @@ def _guarded(func):
     return run
 
 
+def _command(sub: argparse._SubParsersAction, name: str, help: str, func: Callable[..., int],
+             json: bool = True) -> argparse.ArgumentParser:
+    """One admin subcommand: store errors become a plain message, and --json where it reports."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help)
+    parser.set_defaults(func=_guarded(func))
+    return json_option(parser) if json else parser
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the admin subcommands to `ropbot`'s parser."""
-    p = sub.add_parser("stats", help="questions per day, answer and fallback rate, top entries, feedback")
+    p = _command(sub, "stats", "questions per day, answer and fallback rate, top entries, feedback", cmd_stats)
     p.add_argument("--days", type=int, nargs="+", default=[7, 30], help="periods in days (default 7 30)")
     p.add_argument("--no-titles", action="store_true", help="do not load the corpus for entry titles")
-    json_option(p)
     p.add_argument("--png", metavar="DIR",
                    help="also write the /stats charts (questions per day, most-used entries; last 30 days) to DIR")
-    p.set_defaults(func=_guarded(cmd_stats))
 
-    p = sub.add_parser("unanswered", help="fallbacks, uncertain and down-voted answers, grouped")
+    p = _command(sub, "unanswered", "fallbacks, uncertain and down-voted answers, grouped", cmd_unanswered)
     p.add_argument("--days", type=int, default=30)
     p.add_argument("--limit", type=int, default=15, help="groups to show")
     p.add_argument("--max-rows", type=int, default=1000, help="questions to consider")
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_unanswered))
 
-    p = sub.add_parser("versions", help="list corpus versions")
+    p = _command(sub, "versions", "list corpus versions", cmd_versions)
     p.add_argument("--limit", type=int, default=30)
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_versions))
 
-    p = sub.add_parser("rollback", help="publish an earlier corpus version again")
+    p = _command(sub, "rollback", "publish an earlier corpus version again", cmd_rollback)
     p.add_argument("version", type=int)
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_rollback))
 
-    p = sub.add_parser("publish", help="validate YAML files against corpus/ and publish them as a new version")
+    p = _command(sub, "publish", "validate YAML files against corpus/ and publish them as a new version", cmd_publish)
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--note", help="a note for the version history")
     p.add_argument("--dry-run", action="store_true", help="validate and show the diff only")
@@ -256,18 +251,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the files given become the whole corpus: a corpus file not named is removed")
     p.add_argument("--confirm", action="store_true",
                    help="accept changes to an existing recommendation's chapter, section, grade or source")
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_publish))
 
-    p = sub.add_parser("export", help="CSV of masked queries to stdout")
+    p = _command(sub, "export", "CSV of masked queries to stdout", cmd_export, json=False)
     p.add_argument("--since", required=True, type=_since, help="YYYY-MM-DD (UTC)")
-    p.set_defaults(func=_guarded(cmd_export))
 
-    p = sub.add_parser("purge", help="delete stored data older than ROPBOT_RETENTION_DAYS now")
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_purge))
+    _command(sub, "purge", "delete stored data older than ROPBOT_RETENTION_DAYS now", cmd_purge)
 
-    p = sub.add_parser("storebench", help="store size per 1,000 queries and /stats latency on synthetic data")
+    p = _command(sub, "storebench", "store size per 1,000 queries and /stats latency on synthetic data", cmd_storebench)
     p.add_argument("--queries", type=int, default=100_000)
-    json_option(p)
-    p.set_defaults(func=_guarded(cmd_storebench))

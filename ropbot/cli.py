@@ -10,7 +10,7 @@ from pathlib import Path
 from .config import Settings, SettingsError
 from .intents import Audience
 from .loader import coverage, load_corpus
-from .output import dump, json_option
+from .output import dump, json_option, report
 from .yamlio import load_file
 
 
@@ -141,13 +141,8 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.latency import run_bench
 
-    report = run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e, web=args.web)
-    if args.json:
-        dump(report)
-    else:
-        for key, value in report.items():
-            print(f"{key}: {value}")
-    return 0
+    return report(run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e, web=args.web),
+                  args.json)
 
 
 DEFAULT_WEB_PORT = 8080
