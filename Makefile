@@ -23,8 +23,18 @@ install: $(STAMP) $(E2E)/node_modules/.package-lock.json
 run: install
 	$(BIN)/ropbot run
 
-test: install
+# The lint and type gate runs first: a finding fails `make test` as a failing test does.
+lint: install
+	$(BIN)/ruff check ropbot tests bot.py
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo 'no tests collected'; exit 0; fi; exit $$rc
+
+# Everything but the tests marked slow (kill trials, the emulator, the browser, the blind sets,
+# the attack suite): about a minute, for the edit-test loop. `make test` still runs them all.
+test-fast: lint
+	$(BIN)/pytest -m "not slow"
 
 eval: install
 	$(BIN)/ropbot eval ../shared/eval/dev.yaml
@@ -37,7 +47,8 @@ BLIND := tests/data/blind
 ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml
 train: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml --ordinary $(ORDINARY)
+	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml \
+		--ordinary $(ORDINARY)
 	$(BIN)/ropbot rank-train $(ORDINARY)
 
 clean:
