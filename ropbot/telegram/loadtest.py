@@ -31,10 +31,10 @@ from ..bench.stats import percentile
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
+from . import texts
 from .app import build_application
 from .hooks import Recorder
 from .offline import OfflineRequest
-from . import texts
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,7 @@ async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder |
 
     async def one_user(index: int) -> None:
         uid = 1_000_000 + index
-        for n, (kind, value, update) in enumerate(plans[index]):
+        for n, (kind, _value, update) in enumerate(plans[index]):
             if update is None:
                 last = request.keyboards.get(uid)
                 if last and last[1]:
@@ -302,7 +302,7 @@ async def _flood_load(settings: Settings, engine: Engine, flood: int, asks: int,
         await app.shutdown()
         handler_log.setLevel(level)
     sent = {uid: list(times) for uid, times in request.sent_at.items()}
-    latencies = [(sent[uid].pop(0) - put) * 1000 for put, uid in zip(put_at, others) if sent.get(uid)]
+    latencies = [(sent[uid].pop(0) - put) * 1000 for put, uid in zip(put_at, others, strict=False) if sent.get(uid)]
     return {
         "flood_messages": flood,
         "flood_replies": len(request.sent_at.get(FLOODER, [])),

@@ -50,7 +50,7 @@ class OfflineRequest(BaseRequest):
         name = url.rsplit("/", 1)[-1]
         # Building `parameters` serialises every argument; skip it when nothing reads it.
         wanted = request_data is not None and (self.record or name in _READS_PARAMS)
-        params = dict(request_data.parameters) if wanted else {}
+        params = dict(request_data.parameters) if wanted and request_data is not None else {}
         if self.record:
             uploads = request_data.multipart_data if request_data is not None else None
             if uploads:  # photos and documents: part name -> bytes, under a key no Bot API field has
