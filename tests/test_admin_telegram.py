@@ -25,7 +25,7 @@ from ropbot.telegram import callbacks as cb
 from ropbot.telegram import texts
 from ropbot.telegram.app import build_application
 from ropbot.telegram.hooks import Recorder
-from ropbot.telegram.offline import OfflineRequest
+from ropbot.telegram.testing import OfflineRequest
 
 ADMIN = 4242
 USER = 5151

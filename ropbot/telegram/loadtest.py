@@ -34,7 +34,7 @@ from ..live import LiveKnowledge
 from . import texts
 from .app import build_application
 from .hooks import Recorder
-from .offline import OfflineRequest
+from .testing import OfflineRequest
 
 log = logging.getLogger(__name__)
 
