@@ -1,15 +1,20 @@
-"""Shared fixtures: one engine over the bundled corpus, scratch copies for tests that break it,
-and bots on the Telegram test backend."""
+"""Shared fixtures: one engine over the bundled corpus, scratch corpus copies and files for tests
+that change it, replies for store tests, a PNG check for charts, and bots on the Telegram test
+backend."""
 from __future__ import annotations
 
+import io
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Callable
 
 import pytest
 
 from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
+from ropbot.reply import Hit
+from ropbot.reply import Reply
 from ropbot.telegram.testing import FakeBot, MemoryRecorder, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,12 +33,76 @@ def engine(live: LiveKnowledge) -> Engine:
     return Engine(live)
 
 
+# --- corpus changes --------------------------------------------------------------------------
+
+
 @pytest.fixture()
 def corpus_copy(tmp_path: Path) -> Path:
     """A private copy of corpus/ (the real one is never touched by tests)."""
     target = tmp_path / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A corpus file as an admin uploads it."""
+
+    name: str
+    content: bytes
+
+
+@pytest.fixture()
+def extra_yaml() -> CorpusFile:
+    """A valid new file that adds one glossary term, G-testbegrep."""
+    return CorpusFile("ekstra.yaml", """glossary:
+- id: G-testbegrep
+  term: Testbegrep
+  definition: Et begrep som bare finnes i testene av publisering.
+""".encode())
+
+
+@pytest.fixture()
+def bad_yaml() -> CorpusFile:
+    """An invalid file: a glossary term without its definition."""
+    return CorpusFile("uferdig.yaml", """glossary:
+- id: G-uferdig
+  term: Uferdig
+""".encode())
+
+
+# --- store tests -----------------------------------------------------------------------------
+
+MakeReply = Callable[..., Reply]
+
+
+@pytest.fixture(scope="session")
+def make_reply() -> MakeReply:
+    """make_reply(decision, entry_id=None, score=None): a real engine Reply with the decision,
+    entry and scores a store test needs (the runner-up scores 0.2 less)."""
+
+    def reply(decision: str, entry_id: str | None = None, score: float | None = None) -> Reply:
+        hits = ((Hit(entry_id or "R1", score, 0, 0), Hit("R2", max(0.0, score - 0.2), 0, 0))
+                if score is not None else ())
+        return Reply(decision, (), entry_id, hits=hits)
+
+    return reply
+
+
+@pytest.fixture(scope="session")
+def png_size() -> Callable[[bytes], tuple[int, int]]:
+    """png_size(data): width and height of a PNG, after decoding it fully (a truncated file fails)."""
+
+    def size(data: bytes) -> tuple[int, int]:
+        from PIL import Image
+
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            assert image.format == "PNG"
+            return image.size
+
+    return size
 
 
 # --- Telegram ------------------------------------------------------------------------------------

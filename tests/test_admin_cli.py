@@ -7,13 +7,17 @@ import json
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
+from typing import Callable
 
 import pytest
 
-from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, png_size, reply
 from ropbot.cli import main
+from ropbot.reply import Reply
 from ropbot.loader import checksum_of, load_corpus, read_files
 from ropbot.store import Store, now_utc, ts
+
+INTENTS = Path(__file__).resolve().parent.parent / "intents"
 
 
 @pytest.fixture
@@ -30,13 +34,13 @@ def open_store(tmp_path) -> Store:
     return Store(tmp_path / "data" / "ropbot.db", salt="cli-salt")
 
 
-def seed(tmp_path) -> None:
+def seed(tmp_path, make_reply: Callable[..., Reply]) -> None:
     store = open_store(tmp_path)
-    store.record_query(1, "staff", "hva er LAR", reply("answer", "R69", 0.9), 3)
-    q = store.record_query(2, "relative", "hvordan får jeg hjelp med bolig, ring 91234567", reply("fallback"), 4)
+    store.record_query(1, "staff", "hva er LAR", make_reply("answer", "R69", 0.9), 3)
+    q = store.record_query(2, "relative", "hvordan får jeg hjelp med bolig, ring 91234567", make_reply("fallback"), 4)
     store.record_feedback(q, -1)
-    store.record_query(3, "staff", "hvordan få hjelp til bolig", reply("fallback"), 4)
-    old = store.record_query(4, "staff", "gammelt spørsmål", reply("answer", "R1", 0.9), 4)
+    store.record_query(3, "staff", "hvordan få hjelp til bolig", make_reply("fallback"), 4)
+    old = store.record_query(4, "staff", "gammelt spørsmål", make_reply("answer", "R1", 0.9), 4)
     store.db.execute("UPDATE queries SET ts = ? WHERE id = ?", [ts(now_utc() - timedelta(days=20)), old])
     store.db.conn.commit()
     store.close()
@@ -46,9 +50,9 @@ def out(capsys) -> str:
     return capsys.readouterr().out
 
 
-def test_stats_text_and_json(env, capsys):
+def test_stats_text_and_json(env, capsys, make_reply):
     tmp_path, _ = env
-    seed(tmp_path)
+    seed(tmp_path, make_reply)
     assert main(["stats"]) == 0
     text = out(capsys)
     assert "Siste 7 dager" in text and "Siste 30 dager" in text and "Spørsmål: 3" in text and "Spørsmål: 4" in text
@@ -57,11 +61,11 @@ def test_stats_text_and_json(env, capsys):
     assert data[0]["questions"] == 3 and data[0]["fallback"] == 2 and data[0]["feedback_down"] == 1
 
 
-def test_stats_png_writes_both_charts(env, capsys):
+def test_stats_png_writes_both_charts(env, capsys, make_reply, png_size):
     from ropbot import charts
 
     tmp_path, _ = env
-    seed(tmp_path)
+    seed(tmp_path, make_reply)
     folder = tmp_path / "grafer" / "mars"
     assert main(["stats", "--json", "--days", "7", "--png", str(folder)]) == 0
     captured = capsys.readouterr()
@@ -76,9 +80,9 @@ def test_stats_png_writes_both_charts(env, capsys):
     assert "Spørsmål: 3" in captured.out and "Kunne ikke lagre grafene" in captured.err
 
 
-def test_unanswered_groups_with_the_closest_entry(env, capsys):
+def test_unanswered_groups_with_the_closest_entry(env, capsys, make_reply):
     tmp_path, _ = env
-    seed(tmp_path)
+    seed(tmp_path, make_reply)
     assert main(["unanswered", "--json"]) == 0
     data = json.loads(out(capsys))
     assert data["questions"] == 2 and len(data["groups"]) == 1
@@ -88,16 +92,16 @@ def test_unanswered_groups_with_the_closest_entry(env, capsys):
     assert "Nærmest:" in out(capsys)
 
 
-def test_publish_versions_rollback(env, capsys, tmp_path):
+def test_publish_versions_rollback(env, capsys, tmp_path, extra_yaml):
     _, corpus = env
     original = read_files(corpus)
-    extra = tmp_path / EXTRA_NAME
-    extra.write_bytes(EXTRA)
+    extra = tmp_path / extra_yaml.name
+    extra.write_bytes(extra_yaml.content)
     assert main(["publish", str(extra), "--dry-run"]) == 0
-    assert "Lagt til: G-testbegrep" in out(capsys) and not (corpus / EXTRA_NAME).exists()
+    assert "Lagt til: G-testbegrep" in out(capsys) and not (corpus / extra_yaml.name).exists()
     assert main(["publish", str(extra), "--note", "testbegrep"]) == 0
     text = out(capsys)
-    assert "Publisert som versjon 2" in text and (corpus / EXTRA_NAME).exists()
+    assert "Publisert som versjon 2" in text and (corpus / extra_yaml.name).exists()
     assert main(["publish", str(extra)]) == 0
     assert "Ingen endring" in out(capsys)
     assert main(["versions", "--json"]) == 0
@@ -114,11 +118,11 @@ def test_publish_versions_rollback(env, capsys, tmp_path):
     assert "Fant ingen versjon 42" in capsys.readouterr().err
 
 
-def test_publish_refuses_invalid_files(env, capsys, tmp_path):
+def test_publish_refuses_invalid_files(env, capsys, tmp_path, bad_yaml):
     _, corpus = env
     before = checksum_of(read_files(corpus))
-    bad = tmp_path / "uferdig.yaml"
-    bad.write_bytes(BAD)
+    bad = tmp_path / bad_yaml.name
+    bad.write_bytes(bad_yaml.content)
     assert main(["publish", str(bad)]) == 2
     assert "uferdig.yaml:" in capsys.readouterr().err
     assert main(["publish", str(bad), "--dry-run"]) == 2
@@ -127,9 +131,9 @@ def test_publish_refuses_invalid_files(env, capsys, tmp_path):
     assert checksum_of(read_files(corpus)) == before and load_corpus(corpus).ok
 
 
-def test_export_is_csv_of_masked_queries_since_a_date(env, capsys):
+def test_export_is_csv_of_masked_queries_since_a_date(env, capsys, make_reply):
     tmp_path, _ = env
-    seed(tmp_path)
+    seed(tmp_path, make_reply)
     since = (now_utc() - timedelta(days=7)).date().isoformat()
     assert main(["export", "--since", since]) == 0
     rows = list(csv.DictReader(io.StringIO(out(capsys))))
@@ -141,9 +145,9 @@ def test_export_is_csv_of_masked_queries_since_a_date(env, capsys):
         main(["export", "--since", "i går"])
 
 
-def test_purge(env, capsys, monkeypatch):
+def test_purge(env, capsys, monkeypatch, make_reply):
     tmp_path, _ = env
-    seed(tmp_path)
+    seed(tmp_path, make_reply)
     monkeypatch.setenv("ROPBOT_RETENTION_DAYS", "10")
     assert main(["purge", "--json"]) == 0
     assert json.loads(out(capsys))["queries"] == 1  # what this command deleted, not what opening did
@@ -152,8 +156,8 @@ def test_purge(env, capsys, monkeypatch):
     store.close()
 
 
-def test_a_locked_db_gives_a_clear_message(env, capsys, tmp_path):
-    seed(tmp_path)
+def test_a_locked_db_gives_a_clear_message(env, capsys, tmp_path, make_reply, extra_yaml):
+    seed(tmp_path, make_reply)
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None); "
         "c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); sys.stdin.readline()"),
@@ -161,8 +165,8 @@ def test_a_locked_db_gives_a_clear_message(env, capsys, tmp_path):
     try:
         assert holder.stdout.readline().strip() == "locked"
         assert main(["purge"]) == 0  # the start-up purge is best-effort and logs
-        bad = tmp_path / EXTRA_NAME
-        bad.write_bytes(EXTRA)
+        bad = tmp_path / extra_yaml.name
+        bad.write_bytes(extra_yaml.content)
         assert main(["publish", str(bad)]) == 1
         assert "låst av en annen prosess" in capsys.readouterr().err
     finally:

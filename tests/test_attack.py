@@ -10,7 +10,6 @@ import time
 
 import pytest
 
-from adminkit import reply
 from ropbot import reply as R
 from ropbot.engine import Engine
 from ropbot.store import Store
@@ -97,13 +96,13 @@ def personal_forms() -> list[tuple[str, str]]:
     return out
 
 
-def test_personal_data_is_masked_in_the_store_and_never_logged(tmp_path, caplog):
+def test_personal_data_is_masked_in_the_store_and_never_logged(tmp_path, caplog, make_reply):
     forms = personal_forms()
     assert len(forms) >= 100
     store = Store(tmp_path / "data" / "ropbot.db", salt="attack")
     with caplog.at_level(logging.DEBUG):
         for n, (text, value) in enumerate(forms):
-            store.record_query(1000 + n, "staff", text, reply("fallback"), 1)
+            store.record_query(1000 + n, "staff", text, make_reply("fallback"), 1)
     stored = [row[0] for row in store.db.execute("SELECT text FROM queries ORDER BY id")]
     leaks = [(text, kept) for (text, value), kept in zip(forms, stored)
              if re.search(r"[0-9０-９٠-٩]{3}", kept.replace(" ", "")) or "kari" in kept.lower() or "root@" in kept]
@@ -113,9 +112,9 @@ def test_personal_data_is_masked_in_the_store_and_never_logged(tmp_path, caplog)
     store.close()
 
 
-def test_forged_votes_do_not_count(tmp_path):
+def test_forged_votes_do_not_count(tmp_path, make_reply):
     store = Store(tmp_path / "data" / "ropbot.db", salt="attack")
-    ids = [store.record_query(user, "staff", "spørsmål", reply("answer", "R69", 0.9), 1) for user in range(1, 23)]
+    ids = [store.record_query(user, "staff", "spørsmål", make_reply("answer", "R69", 0.9), 1) for user in range(1, 23)]
     forged = sum(bool(store.record_feedback(qid, -1, user_id=999)) for qid in ids)
     assert forged == 0
     assert store.db.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0

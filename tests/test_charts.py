@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Callable
 
 import pytest
 
-from adminkit import png_size, reply
 from ropbot.store import Store, ts
 
 NOW = datetime(2025, 3, 31, 12, 0, tzinfo=UTC)
@@ -19,35 +19,44 @@ def store(tmp_path):
     s.close()
 
 
-def _add(store: Store, when: datetime, decision: str, entry: str | None = None, vote: int | None = None,
-         user: int = 1) -> int:
-    qid = store.record_query(user, "staff", f"spørsmål {decision}", reply(decision, entry, 0.9 if entry else None), 3)
-    store.db.execute("UPDATE queries SET ts = ? WHERE id = ?", [ts(when), qid])
-    if vote:
-        assert store.record_feedback(qid, vote, user_id=user)
-    store.db.conn.commit()
-    return qid
+Add = Callable[..., int]
 
 
-def _fill(store: Store) -> None:
+@pytest.fixture
+def add(store: Store, make_reply) -> Add:
+    """add(when, decision, entry=None, vote=None, user=1): one question asked at `when`, with its vote."""
+
+    def add_(when: datetime, decision: str, entry: str | None = None, vote: int | None = None, user: int = 1) -> int:
+        reply = make_reply(decision, entry, 0.9 if entry else None)
+        qid = store.record_query(user, "staff", f"spørsmål {decision}", reply, 3)
+        store.db.execute("UPDATE queries SET ts = ? WHERE id = ?", [ts(when), qid])
+        if vote:
+            assert store.record_feedback(qid, vote, user_id=user)
+        store.db.conn.commit()
+        return qid
+
+    return add_
+
+
+def _fill(add: Add) -> None:
     today = NOW.replace(hour=0, minute=5)
     for decision, entry in [("answer", "R69"), ("number", "R5"), ("glossary", "G-lar"), ("did_you_mean", None),
                             ("fallback", None), ("crisis", None), ("intent", None)]:
-        _add(store, today, decision, entry)
-    _add(store, today - timedelta(days=2), "answer", "R69", vote=1)
-    _add(store, today - timedelta(days=2), "answer", "R69", vote=-1, user=2)
-    _add(store, today - timedelta(days=2), "answer", "R69", vote=1, user=3)
-    _add(store, today - timedelta(days=29), "fallback")              # the first day shown
-    _add(store, today - timedelta(days=30), "answer", "R1")          # one day too old
-    _add(store, NOW + timedelta(days=1), "answer", "R1")             # tomorrow: not counted
-    _add(store, today - timedelta(days=5), "answer", "R12", vote=-1)
+        add(today, decision, entry)
+    add(today - timedelta(days=2), "answer", "R69", vote=1)
+    add(today - timedelta(days=2), "answer", "R69", vote=-1, user=2)
+    add(today - timedelta(days=2), "answer", "R69", vote=1, user=3)
+    add(today - timedelta(days=29), "fallback")              # the first day shown
+    add(today - timedelta(days=30), "answer", "R1")          # one day too old
+    add(NOW + timedelta(days=1), "answer", "R1")             # tomorrow: not counted
+    add(today - timedelta(days=5), "answer", "R12", vote=-1)
 
 
 # --- series --------------------------------------------------------------------------------
 
 
-def test_daily_decisions_has_every_day_with_zeros_and_the_outcome_split(store):
-    _fill(store)
+def test_daily_decisions_has_every_day_with_zeros_and_the_outcome_split(store, add):
+    _fill(add)
     days = store.daily_decisions(30, now=NOW)
     assert len(days) == 30
     assert days[0]["day"] == "2025-03-02" and days[-1]["day"] == "2025-03-31"
@@ -71,8 +80,8 @@ def test_daily_decisions_for_a_short_window_and_an_empty_db(store):
         store.daily_decisions(0, now=NOW)
 
 
-def test_top_entries_counts_answers_and_their_votes(store):
-    _fill(store)
+def test_top_entries_counts_answers_and_their_votes(store, add):
+    _fill(add)
     top = store.top_entries(30, 10, now=NOW)
     assert top[0] == {"id": "R69", "count": 4, "up": 2, "down": 1}
     assert top[1:] == [{"id": "G-lar", "count": 1, "up": 0, "down": 0},
@@ -82,8 +91,8 @@ def test_top_entries_counts_answers_and_their_votes(store):
     assert {e["id"]: e["count"] for e in store.top_entries(1, 10, now=NOW)} == {"R69": 1, "R5": 1, "G-lar": 1}
 
 
-def test_the_series_hold_no_question_text(store):
-    _fill(store)
+def test_the_series_hold_no_question_text(store, add):
+    _fill(add)
     flat = repr(store.daily_decisions(30, now=NOW)) + repr(store.top_entries(30, 10, now=NOW))
     assert "spørsmål" not in flat and store.user_hash(1) not in flat
 
@@ -91,10 +100,10 @@ def test_the_series_hold_no_question_text(store):
 # --- drawing -------------------------------------------------------------------------------
 
 
-def test_both_charts_are_pngs_of_the_fixed_size(store):
+def test_both_charts_are_pngs_of_the_fixed_size(store, add, png_size):
     from ropbot import charts
 
-    _fill(store)
+    _fill(add)
     days = store.daily_decisions(30, now=NOW)
     top = store.top_entries(30, 10, now=NOW)
     for data in (charts.daily_png(days), charts.top_png(top, 30), charts.daily_png(store.daily_decisions(30)),
@@ -102,7 +111,7 @@ def test_both_charts_are_pngs_of_the_fixed_size(store):
         assert png_size(data) == (charts.WIDTH_PX, charts.HEIGHT_PX)
 
 
-def test_charts_fit_long_ids_and_large_counts():
+def test_charts_fit_long_ids_and_large_counts(png_size):
     from ropbot import charts
 
     days = [{"day": f"2025-01-{d:02d}", "answered": 90_000, "did_you_mean": 5000, "fallback": 7000, "crisis": 40,
@@ -113,12 +122,12 @@ def test_charts_fit_long_ids_and_large_counts():
     assert png_size(charts.top_png(top, 30)) == (charts.WIDTH_PX, charts.HEIGHT_PX)
 
 
-def test_rendering_both_charts_takes_under_half_a_second(store):
+def test_rendering_both_charts_takes_under_half_a_second(store, add):
     """CPU time of this thread, not wall time: other work on a shared machine must not fail it.
     `ropbot bench` reports the wall time (charts_render_ms)."""
     from ropbot import charts
 
-    _fill(store)
+    _fill(add)
     charts.render(store)  # the first call pays for matplotlib's font set-up
     best = min(_cpu_seconds(lambda: charts.render(store)) for _ in range(3))
     assert best < 0.5, f"rendering both charts took {best * 1000:.0f} ms of CPU"
@@ -130,7 +139,7 @@ def _cpu_seconds(call) -> float:
     return time.thread_time() - started
 
 
-def test_write_puts_both_files_in_a_new_folder(store, tmp_path):
+def test_write_puts_both_files_in_a_new_folder(store, tmp_path, png_size):
     from ropbot import charts
 
     paths = charts.write(charts.render(store), tmp_path / "ut" / "grafer")

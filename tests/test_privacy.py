@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from adminkit import reply
 from ropbot import privacy
 from ropbot.privacy import MASK_EMAIL, MASK_FNR, MASK_PHONE, mask
 from ropbot.store import Store, now_utc, ts
@@ -78,14 +77,14 @@ def test_store_without_salt_generates_one_next_to_the_db(tmp_path):
     store.close()
 
 
-def test_the_db_and_its_wal_are_private_to_the_bot_user(store):
-    store.record_query(USER, "staff", "hva er LAR", reply("answer", "R69", 0.9), 5)
+def test_the_db_and_its_wal_are_private_to_the_bot_user(store, make_reply):
+    store.record_query(USER, "staff", "hva er LAR", make_reply("answer", "R69", 0.9), 5)
     for path in (store.path, store.path.with_name(store.path.name + "-wal")):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
 
 
-def test_stored_rows_carry_only_the_hash(store):
-    qid = store.record_query(USER, "staff", "hva er LAR", reply("answer", "R69", 0.9), 5)
+def test_stored_rows_carry_only_the_hash(store, make_reply):
+    qid = store.record_query(USER, "staff", "hva er LAR", make_reply("answer", "R69", 0.9), 5)
     store.record_feedback(qid, 1)
     store.touch_user(USER, "relative")
     text = dump(store)
@@ -130,8 +129,8 @@ def test_masking_several_things_at_once():
     assert out.count("[") == 3
 
 
-def test_store_masks_before_saving(store):
-    store.record_query(USER, "staff", "min sønn 01019012345 ring 91234567 eller a@b.no", reply("fallback"), 1)
+def test_store_masks_before_saving(store, make_reply):
+    store.record_query(USER, "staff", "min sønn 01019012345 ring 91234567 eller a@b.no", make_reply("fallback"), 1)
     text = dump(store)
     for secret in ("01019012345", "91234567", "a@b.no"):
         assert secret not in text
@@ -149,10 +148,10 @@ def _age(store: Store, query_id: int, days: float) -> None:
     store.db.conn.commit()
 
 
-def test_retention_deletes_old_queries_feedback_and_users(store):
-    old = store.record_query(1, "staff", "gammelt spørsmål", reply("answer", "R1", 0.9), 1)
+def test_retention_deletes_old_queries_feedback_and_users(store, make_reply):
+    old = store.record_query(1, "staff", "gammelt spørsmål", make_reply("answer", "R1", 0.9), 1)
     store.record_feedback(old, -1)
-    new = store.record_query(2, "staff", "nytt spørsmål", reply("answer", "R2", 0.9), 1)
+    new = store.record_query(2, "staff", "nytt spørsmål", make_reply("answer", "R2", 0.9), 1)
     store.record_feedback(new, 1)
     _age(store, old, 91)
     store.db.execute("UPDATE users SET last_seen = ? WHERE user = ?",
@@ -165,16 +164,16 @@ def test_retention_deletes_old_queries_feedback_and_users(store):
     assert store.last_purge() is not None
 
 
-def test_retention_keeps_rows_just_inside_the_window(store):
-    qid = store.record_query(1, "staff", "nesten gammelt", reply("fallback"), 1)
+def test_retention_keeps_rows_just_inside_the_window(store, make_reply):
+    qid = store.record_query(1, "staff", "nesten gammelt", make_reply("fallback"), 1)
     _age(store, qid, 89.9)
     assert store.purge()["queries"] == 0
 
 
-def test_retention_runs_at_start_up(tmp_path):
+def test_retention_runs_at_start_up(tmp_path, make_reply):
     path = tmp_path / "ropbot.db"
     first = Store(path, salt="s", retention_days=30)
-    qid = first.record_query(1, "staff", "gammelt", reply("fallback"), 1)
+    qid = first.record_query(1, "staff", "gammelt", make_reply("fallback"), 1)
     _age(first, qid, 31)
     first.close()
     second = Store(path, salt="s", retention_days=30)
@@ -182,8 +181,8 @@ def test_retention_runs_at_start_up(tmp_path):
     second.close()
 
 
-def test_retention_runs_daily_in_the_maintenance_thread(store):
-    qid = store.record_query(1, "staff", "gammelt", reply("fallback"), 1)
+def test_retention_runs_daily_in_the_maintenance_thread(store, make_reply):
+    qid = store.record_query(1, "staff", "gammelt", make_reply("fallback"), 1)
     _age(store, qid, 100)
     worker = Maintenance(None, store, watch_seconds=0.05, purge_every=0.0)
     worker.tick()
@@ -193,11 +192,11 @@ def test_retention_runs_daily_in_the_maintenance_thread(store):
 # --- forget-user (/glem) -------------------------------------------------------------------
 
 
-def test_forget_user_deletes_every_row_tied_to_the_user(store):
-    mine = [store.record_query(USER, "staff", f"spørsmål {i}", reply("answer", "R5", 0.9), 1) for i in range(3)]
+def test_forget_user_deletes_every_row_tied_to_the_user(store, make_reply):
+    mine = [store.record_query(USER, "staff", f"spørsmål {i}", make_reply("answer", "R5", 0.9), 1) for i in range(3)]
     store.record_feedback(mine[0], 1)
     store.record_feedback(mine[1], -1)
-    other = store.record_query(42, "staff", "andres spørsmål", reply("answer", "R5", 0.9), 1)
+    other = store.record_query(42, "staff", "andres spørsmål", make_reply("answer", "R5", 0.9), 1)
     store.record_feedback(other, 1)
     store.stage(USER, "ekstra.yaml", b"glossary: []\n")
     removed = store.forget_user(USER)

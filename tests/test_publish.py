@@ -10,7 +10,6 @@ import re
 
 import pytest
 
-from adminkit import BAD, EXTRA, EXTRA_NAME, INTENTS, copy_corpus
 from ropbot.live import LiveKnowledge
 from ropbot.loader import checksum_of, load_corpus, load_files, read_files
 from pathlib import Path
@@ -23,6 +22,7 @@ from ropbot.store import Store
 from ropbot.watcher import CorpusWatcher, Maintenance
 
 ADMIN = 1001
+INTENTS = Path(__file__).resolve().parent.parent / "intents"
 
 
 def replace_corpus(corpus: Path, files: dict[str, bytes]) -> None:
@@ -31,8 +31,8 @@ def replace_corpus(corpus: Path, files: dict[str, bytes]) -> None:
 
 
 @pytest.fixture
-def corpus(tmp_path):
-    return copy_corpus(tmp_path)
+def corpus(corpus_copy):
+    return corpus_copy
 
 
 @pytest.fixture
@@ -76,10 +76,10 @@ def test_bad_names_are_refused(name):
         normalise_name(name)
 
 
-def test_diff_by_entry_id(corpus):
+def test_diff_by_entry_id(corpus, extra_yaml):
     files = read_files(corpus)
     old = load_files(files).corpus
-    new_files = {**files, "parorende.yaml": changed_parorende(corpus), EXTRA_NAME: EXTRA}
+    new_files = {**files, "parorende.yaml": changed_parorende(corpus), extra_yaml.name: extra_yaml.content}
     diff = diff_corpora(old, load_files(new_files).corpus)
     assert diff.added == ("G-testbegrep",) and diff.changed == ("T-parorende-rettigheter",) and not diff.removed
     back = diff_corpora(load_files(new_files).corpus, old)
@@ -98,33 +98,33 @@ def test_moving_an_entry_between_files_is_not_a_change(corpus):
 # --- staging -------------------------------------------------------------------------------
 
 
-def test_stage_a_valid_file_shows_the_diff_and_keeps_it(publisher, store):
-    result = publisher.stage(ADMIN, EXTRA_NAME, EXTRA)
-    assert result.ok and result.diff.added == ("G-testbegrep",) and result.staged == (EXTRA_NAME,)
-    assert store.staged(ADMIN) == {EXTRA_NAME: EXTRA}
+def test_stage_a_valid_file_shows_the_diff_and_keeps_it(publisher, store, extra_yaml):
+    result = publisher.stage(ADMIN, extra_yaml.name, extra_yaml.content)
+    assert result.ok and result.diff.added == ("G-testbegrep",) and result.staged == (extra_yaml.name,)
+    assert store.staged(ADMIN) == {extra_yaml.name: extra_yaml.content}
     second = publisher.stage(ADMIN, "parorende.yaml", changed_parorende(publisher.corpus_dir))
-    assert second.staged == (EXTRA_NAME, "parorende.yaml")
+    assert second.staged == (extra_yaml.name, "parorende.yaml")
     assert second.diff.added == ("G-testbegrep",) and second.diff.changed == ("T-parorende-rettigheter",)
     assert publisher.preview(store.staged(ADMIN))[1] == second.diff
 
 
-def test_stage_an_invalid_file_reports_file_and_line_and_stages_nothing(publisher, store):
-    result = publisher.stage(ADMIN, "uferdig.yaml", BAD)
+def test_stage_an_invalid_file_reports_file_and_line_and_stages_nothing(publisher, store, bad_yaml):
+    result = publisher.stage(ADMIN, "uferdig.yaml", bad_yaml.content)
     assert not result.ok
     assert any(str(p).startswith("uferdig.yaml:") and "definition" in str(p) for p in result.errors)
     assert store.staged(ADMIN) == {}
     assert not publisher.stage(ADMIN, "x.yaml", b"\xff\xfe").ok
 
 
-def test_stage_checks_against_the_admins_earlier_uploads(publisher):
-    assert publisher.stage(ADMIN, EXTRA_NAME, EXTRA).ok
-    clash = EXTRA.decode().replace("Testbegrep", "Annet").encode()
+def test_stage_checks_against_the_admins_earlier_uploads(publisher, extra_yaml):
+    assert publisher.stage(ADMIN, extra_yaml.name, extra_yaml.content).ok
+    clash = extra_yaml.content.decode().replace("Testbegrep", "Annet").encode()
     result = publisher.stage(ADMIN, "ekstra2.yaml", clash)
     assert not result.ok and any("duplicate id" in str(p) for p in result.errors)
 
 
-def test_discard_staged(publisher, store):
-    publisher.stage(ADMIN, EXTRA_NAME, EXTRA)
+def test_discard_staged(publisher, store, extra_yaml):
+    publisher.stage(ADMIN, extra_yaml.name, extra_yaml.content)
     assert publisher.discard(ADMIN) == 1 and store.staged(ADMIN) == {}
 
 
@@ -137,19 +137,19 @@ def test_first_reconcile_records_the_disk_as_version_1(publisher, store, corpus)
     assert publisher.reconcile() == []  # nothing more to do
 
 
-def test_publish_staged_writes_records_and_reloads(publisher, store, live, corpus):
+def test_publish_staged_writes_records_and_reloads(publisher, store, live, corpus, extra_yaml):
     (corpus / "README.md").write_text("les meg\n")
-    publisher.stage(ADMIN, EXTRA_NAME, EXTRA)
+    publisher.stage(ADMIN, extra_yaml.name, extra_yaml.content)
     result = publisher.publish_staged(ADMIN)
     assert result.version_id == 2 and result.diff.added == ("G-testbegrep",)
-    assert (corpus / EXTRA_NAME).read_bytes() == EXTRA
+    assert (corpus / extra_yaml.name).read_bytes() == extra_yaml.content
     assert (corpus / "README.md").read_text() == "les meg\n"  # non-corpus files travel along
     assert load_corpus(corpus).ok
     assert live.current.corpus.get("G-testbegrep") is not None
     assert live.current.corpus.checksum == result.checksum == checksum_of(read_files(corpus))
     latest = store.latest_version()
     assert latest.id == 2 and latest.status == "published" and latest.admin == store.user_hash(ADMIN)
-    assert store.version_files(2)[EXTRA_NAME] == EXTRA
+    assert store.version_files(2)[extra_yaml.name] == extra_yaml.content
     assert store.staged(ADMIN) == {}
     assert [r["action"] for r in store.audit_log()][:2] == ["publish", "stage"]
     assert not [p for p in corpus.parent.iterdir() if p.name.startswith(".corpus.new-")]
@@ -167,20 +167,20 @@ def test_publishing_the_same_corpus_is_not_a_new_version(publisher, store, corpu
     assert len(store.versions()) == 1
 
 
-def test_publish_refuses_an_invalid_corpus_and_changes_nothing(publisher, store, corpus):
+def test_publish_refuses_an_invalid_corpus_and_changes_nothing(publisher, store, corpus, bad_yaml):
     before = read_files(corpus)
     with pytest.raises(PublishError) as info:
-        publisher.publish_files({"uferdig.yaml": BAD}, "cli")
+        publisher.publish_files({"uferdig.yaml": bad_yaml.content}, "cli")
     assert info.value.problems and "uferdig.yaml:" in info.value.user_text
     assert read_files(corpus) == before and len(store.versions(pending=True)) == 1
 
 
-def test_rollback_publishes_the_old_snapshot_as_a_new_version(publisher, store, live, corpus):
+def test_rollback_publishes_the_old_snapshot_as_a_new_version(publisher, store, live, corpus, extra_yaml):
     original = read_files(corpus)
-    publisher.publish_files({EXTRA_NAME: EXTRA}, ADMIN)
+    publisher.publish_files({extra_yaml.name: extra_yaml.content}, ADMIN)
     result = publisher.rollback(1, ADMIN)
     assert result.version_id == 3 and result.diff.removed == ("G-testbegrep",)
-    assert read_files(corpus) == original and not (corpus / EXTRA_NAME).exists()
+    assert read_files(corpus) == original and not (corpus / extra_yaml.name).exists()
     assert live.current.corpus.get("G-testbegrep") is None
     assert [v.id for v in store.versions()] == [3, 2, 1]
     assert store.latest_version().note == "tilbake til versjon 1"
@@ -190,15 +190,16 @@ def test_rollback_publishes_the_old_snapshot_as_a_new_version(publisher, store, 
         publisher.rollback(99, ADMIN)
 
 
-def test_publish_in_two_rename_mode_where_exchange_is_missing(publisher, corpus, monkeypatch):
+def test_publish_in_two_rename_mode_where_exchange_is_missing(publisher, corpus, monkeypatch, extra_yaml):
     monkeypatch.setattr(folder_mod, "_exchange", lambda a, b: False)
-    result = publisher.publish_files({EXTRA_NAME: EXTRA}, "cli")
-    assert result.version_id == 2 and (corpus / EXTRA_NAME).exists() and load_corpus(corpus).ok
+    result = publisher.publish_files({extra_yaml.name: extra_yaml.content}, "cli")
+    assert result.version_id == 2 and (corpus / extra_yaml.name).exists() and load_corpus(corpus).ok
     assert not [p for p in corpus.parent.iterdir() if p.name.startswith(".corpus.")
                 and p.name != ".corpus.lock"]
 
 
-def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher, store, corpus, monkeypatch):
+def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher, store, corpus, monkeypatch,
+                                                                       extra_yaml):
     before = read_files(corpus)
 
     def full(*args, **kwargs):
@@ -206,7 +207,7 @@ def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher
 
     monkeypatch.setattr(folder_mod.os, "fsync", full)
     with pytest.raises(PublishError) as info:
-        publisher.publish_files({EXTRA_NAME: EXTRA}, "cli")
+        publisher.publish_files({extra_yaml.name: extra_yaml.content}, "cli")
     assert "Disken er full" in info.value.user_text
     monkeypatch.undo()
     assert read_files(corpus) == before
@@ -214,13 +215,13 @@ def test_a_full_disk_while_writing_leaves_the_corpus_and_history_alone(publisher
     assert not [p for p in corpus.parent.iterdir() if p.name.startswith(".corpus.new-")]
 
 
-def test_a_full_db_refuses_the_publish_before_the_disk_changes(publisher, store, corpus):
+def test_a_full_db_refuses_the_publish_before_the_disk_changes(publisher, store, corpus, extra_yaml):
     before = read_files(corpus)
     store.db.execute("VACUUM")  # no free pages left to reuse: the database is really full
     pages = store.db.execute("PRAGMA page_count").fetchone()[0]
     store.db.execute(f"PRAGMA max_page_count = {pages}")
     with pytest.raises(PublishError) as info:
-        publisher.publish_files({EXTRA_NAME: EXTRA}, "cli")
+        publisher.publish_files({extra_yaml.name: extra_yaml.content}, "cli")
     assert "full" in info.value.user_text and "Korpuset er uendret" in info.value.user_text
     assert read_files(corpus) == before and store.integrity_ok()
     assert len(store.versions(pending=True)) == 1
@@ -229,34 +230,34 @@ def test_a_full_db_refuses_the_publish_before_the_disk_changes(publisher, store,
 # --- crash recovery ------------------------------------------------------------------------
 
 
-def test_reconcile_confirms_a_pending_version_that_reached_the_disk(publisher, store, corpus):
-    files = {**read_files(corpus), EXTRA_NAME: EXTRA}
+def test_reconcile_confirms_a_pending_version_that_reached_the_disk(publisher, store, corpus, extra_yaml):
+    files = {**read_files(corpus), extra_yaml.name: extra_yaml.content}
     version = store.begin_version(ADMIN, checksum_of(files), files, "avbrutt")
     replace_corpus(corpus, files)  # the swap happened, then the process died
     assert publisher.reconcile() == [f"version {version} confirmed"]
     assert store.latest_version().id == version and store.latest_version().status == "published"
 
 
-def test_reconcile_drops_a_pending_version_that_never_reached_the_disk(publisher, store, corpus):
-    files = {**read_files(corpus), EXTRA_NAME: EXTRA}
+def test_reconcile_drops_a_pending_version_that_never_reached_the_disk(publisher, store, corpus, extra_yaml):
+    files = {**read_files(corpus), extra_yaml.name: extra_yaml.content}
     version = store.begin_version(ADMIN, checksum_of(files), files, "avbrutt")
     assert publisher.reconcile() == [f"version {version} dropped"]
     assert [v.id for v in store.versions(pending=True)] == [1]
     assert "publish_aborted" in [r["action"] for r in store.audit_log()]
 
 
-def test_reconcile_records_an_edit_made_directly_on_disk(publisher, store, corpus):
-    (corpus / EXTRA_NAME).write_bytes(EXTRA)
+def test_reconcile_records_an_edit_made_directly_on_disk(publisher, store, corpus, extra_yaml, bad_yaml):
+    (corpus / extra_yaml.name).write_bytes(extra_yaml.content)
     assert publisher.reconcile() == ["recorded version 2 from disk"]
     assert store.latest_version().admin == "disk"
-    (corpus / "uferdig.yaml").write_bytes(BAD)
+    (corpus / "uferdig.yaml").write_bytes(bad_yaml.content)
     assert publisher.reconcile() == []  # an invalid disk is never recorded
 
 
-def test_recover_rolls_a_two_rename_swap_forward_or_back(corpus):
+def test_recover_rolls_a_two_rename_swap_forward_or_back(corpus, extra_yaml):
     parent = corpus.parent
     old_files = read_files(corpus)
-    new_files = {**old_files, EXTRA_NAME: EXTRA}
+    new_files = {**old_files, extra_yaml.name: extra_yaml.content}
     tmp = write_tree(corpus, new_files)
     token = tmp.name.rsplit("-", 1)[-1]
     os.rename(corpus, parent / f".corpus.old-{token}")  # died between the two renames
@@ -270,9 +271,9 @@ def test_recover_rolls_a_two_rename_swap_forward_or_back(corpus):
 # --- readers and the watcher ---------------------------------------------------------------
 
 
-def test_concurrent_readers_never_see_a_half_swapped_corpus(corpus):
+def test_concurrent_readers_never_see_a_half_swapped_corpus(corpus, extra_yaml):
     a = read_files(corpus)
-    b = {**a, EXTRA_NAME: EXTRA, "parorende.yaml": changed_parorende(corpus)}
+    b = {**a, extra_yaml.name: extra_yaml.content, "parorende.yaml": changed_parorende(corpus)}
     allowed = {checksum_of(a), checksum_of(b)}
     stop = threading.Event()
     seen: list[str] = []
@@ -301,9 +302,9 @@ def test_concurrent_readers_never_see_a_half_swapped_corpus(corpus):
     assert load_files(read_snapshot(corpus)).ok
 
 
-def test_live_readers_see_whole_versions_during_publishes(publisher, live, corpus):
+def test_live_readers_see_whole_versions_during_publishes(publisher, live, corpus, extra_yaml):
     a = read_files(corpus)
-    b = {**a, EXTRA_NAME: EXTRA}
+    b = {**a, extra_yaml.name: extra_yaml.content}
     allowed = {checksum_of(a), checksum_of(b)}
     stop = threading.Event()
     bad: list[str] = []
@@ -320,7 +321,10 @@ def test_live_readers_see_whole_versions_during_publishes(publisher, live, corpu
         t.start()
     try:
         for i in range(4):
-            publisher.publish_files({EXTRA_NAME: EXTRA}, "cli") if i % 2 == 0 else publisher.rollback(1, "cli")
+            if i % 2 == 0:
+                publisher.publish_files({extra_yaml.name: extra_yaml.content}, "cli")
+            else:
+                publisher.rollback(1, "cli")
     finally:
         stop.set()
         for t in threads:
@@ -328,19 +332,19 @@ def test_live_readers_see_whole_versions_during_publishes(publisher, live, corpu
     assert not bad
 
 
-def test_watcher_reloads_a_valid_change_and_records_it(publisher, live, store, corpus):
+def test_watcher_reloads_a_valid_change_and_records_it(publisher, live, store, corpus, extra_yaml):
     watcher = CorpusWatcher(live, publisher)
     assert watcher.check() == "same"
-    (corpus / EXTRA_NAME).write_bytes(EXTRA)
+    (corpus / extra_yaml.name).write_bytes(extra_yaml.content)
     assert watcher.check() == "reloaded"
     assert live.current.corpus.get("G-testbegrep") is not None
     assert store.latest_version().admin == "disk"
     assert watcher.check() == "same"
 
 
-def test_watcher_ignores_an_invalid_change_and_logs_it_once(publisher, live, corpus, caplog):
+def test_watcher_ignores_an_invalid_change_and_logs_it_once(publisher, live, corpus, caplog, bad_yaml):
     before = live.current.corpus.checksum
-    (corpus / "uferdig.yaml").write_bytes(BAD)
+    (corpus / "uferdig.yaml").write_bytes(bad_yaml.content)
     watcher = CorpusWatcher(live, publisher)
     with caplog.at_level(logging.WARNING):
         assert watcher.check() == "refused"
@@ -351,11 +355,11 @@ def test_watcher_ignores_an_invalid_change_and_logs_it_once(publisher, live, cor
     assert watcher.check() == "same"
 
 
-def test_maintenance_thread_picks_up_changes(publisher, live, store, corpus):
+def test_maintenance_thread_picks_up_changes(publisher, live, store, corpus, extra_yaml):
     worker = Maintenance(CorpusWatcher(live, publisher), store, watch_seconds=0.05)
     worker.start()
     try:
-        (corpus / EXTRA_NAME).write_bytes(EXTRA)
+        (corpus / extra_yaml.name).write_bytes(extra_yaml.content)
         for _ in range(200):
             if live.current.corpus.get("G-testbegrep") is not None:
                 break

@@ -23,13 +23,14 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-from adminkit import EXTRA, EXTRA_NAME, ROOT, copy_corpus
 from ropbot.loader import checksum_of, load_corpus, read_files
 from ropbot.corpus_dir import read_snapshot, recover
 from ropbot.publish import Publisher
 from ropbot.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
 TRIALS = int(os.environ.get("ROPBOT_KILL_TRIALS", "60"))
 FALLBACK_TRIALS = int(os.environ.get("ROPBOT_KILL_FALLBACK_TRIALS", "20"))
 
@@ -98,27 +99,26 @@ def _versions(store: Store) -> list[tuple[int, str, str]]:
     return [(v.id, v.checksum, v.status) for v in store.versions(limit=10_000, pending=True)]
 
 
-def test_sigkill_during_publish_never_breaks_the_corpus_or_the_history(tmp_path):
+def test_sigkill_during_publish_never_breaks_the_corpus_or_the_history(tmp_path, corpus_copy, extra_yaml):
     """The main mode (renameat2 exchange): the corpus is whole at every instant, readers included."""
-    summary = kill_trials(tmp_path, TRIALS, "exchange", with_reader=True)
+    summary = kill_trials(tmp_path, corpus_copy, extra_yaml, TRIALS, "exchange", with_reader=True)
     assert summary["trials"] >= 50 and summary["reader_bad"] == 0
     assert summary["outcomes"].get("old") and summary["outcomes"].get("new")
 
 
-def test_sigkill_in_two_rename_mode_is_repaired_by_recover(tmp_path):
+def test_sigkill_in_two_rename_mode_is_repaired_by_recover(tmp_path, corpus_copy, extra_yaml):
     """Without RENAME_EXCHANGE, a kill between the two renames leaves corpus/ missing until the
     next start runs recover(); after that the same guarantees hold."""
-    summary = kill_trials(tmp_path, FALLBACK_TRIALS, "two-rename", with_reader=False)
+    summary = kill_trials(tmp_path, corpus_copy, extra_yaml, FALLBACK_TRIALS, "two-rename", with_reader=False)
     assert summary["outcomes"].get("old") and summary["outcomes"].get("new")
 
 
-def kill_trials(tmp_path, trials: int, mode: str, with_reader: bool) -> dict:
-    corpus = copy_corpus(tmp_path)
+def kill_trials(tmp_path: Path, corpus: Path, extra, trials: int, mode: str, with_reader: bool) -> dict:
     db = tmp_path / "data" / "ropbot.db"
     a = read_files(corpus)
     parorende = a["parorende.yaml"].decode().replace("Pårørendes rettigheter og hvor pårørende får hjelp",
                                                      "Pårørendes rettigheter og hvor de får hjelp", 1)
-    b = {**a, EXTRA_NAME: EXTRA, "parorende.yaml": parorende.encode()}
+    b = {**a, extra.name: extra.content, "parorende.yaml": parorende.encode()}
     sums = {checksum_of(a): "A", checksum_of(b): "B"}
     sets = tmp_path / "sets.json"
     sets.write_text(json.dumps({"a": {k: v.decode() for k, v in a.items()},

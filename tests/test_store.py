@@ -9,13 +9,14 @@ import subprocess
 import sys
 import time
 from datetime import timedelta
+from typing import Callable
 
 import pytest
 import sqlite_utils
 
-from adminkit import reply
 from ropbot import store as store_mod
 from ropbot.normalize import Lexicon
+from ropbot.reply import Reply
 from ropbot.reports import format_stats, format_unanswered, group_unanswered
 from ropbot.store import SCHEMA_VERSION, Store, StoreError, StoreFull, StoreLocked, now_utc, ts
 
@@ -79,8 +80,8 @@ def test_a_newer_schema_is_refused(tmp_path):
 # --- recording -----------------------------------------------------------------------------
 
 
-def test_record_query_stores_the_outcome(store):
-    qid = store.record_query(7, "relative", "hva er LAR", reply("answer", "R69", 0.87654), 12.345)
+def test_record_query_stores_the_outcome(store, make_reply):
+    qid = store.record_query(7, "relative", "hva er LAR", make_reply("answer", "R69", 0.87654), 12.345)
     row = next(store.db.query("SELECT * FROM queries WHERE id = ?", [qid]))
     assert row["decision"] == "answer" and row["entry_id"] == "R69" and row["audience"] == "relative"
     assert row["score"] == 0.8765 and row["latency_ms"] == 12.35
@@ -94,10 +95,10 @@ def test_record_query_tolerates_a_missing_reply_and_caps_text(store):
     assert row["decision"] is None and len(row["text"]) == store_mod.MAX_TEXT
 
 
-def test_usage_rows_skip_the_fsync_but_everything_else_waits_for_the_disk(store):
+def test_usage_rows_skip_the_fsync_but_everything_else_waits_for_the_disk(store, make_reply):
     seen = []
     store.db.conn.set_trace_callback(lambda sql: seen.append(sql) if "synchronous" in sql else None)
-    store.record_query(7, "staff", "hva er LAR", reply("answer", "R69", 0.9))
+    store.record_query(7, "staff", "hva er LAR", make_reply("answer", "R69", 0.9))
     store.touch_user(7, "staff")
     assert seen == ["PRAGMA synchronous = NORMAL"] * 2
     seen.clear()
@@ -125,8 +126,8 @@ def test_users_first_and_last_seen_and_audience(store):
     assert store.user_audience(8) is None
 
 
-def test_feedback_replaces_an_earlier_vote(store):
-    qid = store.record_query(7, "staff", "spørsmål", reply("answer", "R1", 0.9), 1)
+def test_feedback_replaces_an_earlier_vote(store, make_reply):
+    qid = store.record_query(7, "staff", "spørsmål", make_reply("answer", "R1", 0.9), 1)
     assert store.record_feedback(qid, "up")
     assert store.record_feedback(qid, -1)
     assert [r["vote"] for r in store.db.query("SELECT vote FROM feedback")] == [-1]
@@ -149,7 +150,7 @@ def test_audit_and_staging(store):
 # --- reports -------------------------------------------------------------------------------
 
 
-def _fill(store: Store) -> None:
+def _fill(store: Store, make_reply: Callable[..., Reply]) -> None:
     now = now_utc()
     plan = [  # (days ago, decision, entry, score, vote)
         (1, "answer", "R69", 0.9, 1), (1, "answer", "R69", 0.95, None), (2, "answer", "R12", 0.66, -1),
@@ -158,7 +159,7 @@ def _fill(store: Store) -> None:
         (40, "answer", "R1", 0.9, None),
     ]
     for days, decision, entry, score, vote in plan:
-        qid = store.record_query(days, "staff", f"spørsmål {decision} {days}", reply(decision, entry, score), 3)
+        qid = store.record_query(days, "staff", f"spørsmål {decision} {days}", make_reply(decision, entry, score), 3)
         when = ts(now - timedelta(days=days, hours=1))
         store.db.execute("UPDATE queries SET ts = ? WHERE id = ?", [when, qid])
         if vote:
@@ -167,8 +168,8 @@ def _fill(store: Store) -> None:
     store.db.conn.commit()
 
 
-def test_stats_for_7_and_30_days(store):
-    _fill(store)
+def test_stats_for_7_and_30_days(store, make_reply):
+    _fill(store, make_reply)
     week, month = store.stats(7), store.stats(30)
     assert week["questions"] == 7 and month["questions"] == 9
     assert week["answered"] == 4 and week["answer_rate"] == round(4 / 7, 3)
@@ -191,8 +192,8 @@ def test_stats_on_an_empty_db(store):
     assert "Spørsmål: 0" in format_stats([report])
 
 
-def test_unanswered_selects_fallbacks_uncertain_and_down_voted(store):
-    _fill(store)
+def test_unanswered_selects_fallbacks_uncertain_and_down_voted(store, make_reply):
+    _fill(store, make_reply)
     rows = store.unanswered_rows(days=30)
     reasons = sorted((r["decision"], r["reason"]) for r in rows)
     assert reasons == [("answer", "down"), ("did_you_mean", "low"), ("fallback", "fallback"),
@@ -200,7 +201,7 @@ def test_unanswered_selects_fallbacks_uncertain_and_down_voted(store):
     assert len(store.unanswered_rows(days=7)) == 3
 
 
-def test_unanswered_groups_similar_questions_and_finds_the_closest_entry():
+def test_unanswered_groups_similar_questions_and_finds_the_closest_entry(make_reply):
     rows = [
         {"id": 1, "ts": "2030-01-03", "text": "hvordan søker jeg om avlastning", "reason": "fallback"},
         {"id": 2, "ts": "2030-01-02", "text": "hvordan søke om avlastning?", "reason": "fallback"},
@@ -211,7 +212,7 @@ def test_unanswered_groups_similar_questions_and_finds_the_closest_entry():
 
     def rank(text):
         seen.append(text)
-        return [reply("answer", "T-avlastning", 0.41).hits[0]] if "avlastning" in text else []
+        return [make_reply("answer", "T-avlastning", 0.41).hits[0]] if "avlastning" in text else []
 
     question_words = Lexicon.load(Path(__file__).resolve().parent.parent / "intents" / "lexicon.yaml").question_words
     assert {"hvordan", "jeg", "om"} <= question_words  # the stop list is data, in intents/
@@ -225,8 +226,8 @@ def test_unanswered_groups_similar_questions_and_finds_the_closest_entry():
     assert format_unanswered([], 0, 30).startswith("Ingen ubesvarte")
 
 
-def test_export_rows_leave_out_user_hashes(store):
-    _fill(store)
+def test_export_rows_leave_out_user_hashes(store, make_reply):
+    _fill(store, make_reply)
     rows = list(store.export_rows(ts(now_utc() - timedelta(days=5))))
     assert len(rows) == 7
     assert "user" not in rows[0] and rows[0]["text"].startswith("spørsmål")
@@ -245,16 +246,16 @@ conn.execute("ROLLBACK")
 """
 
 
-def test_a_db_locked_by_another_process_gives_a_clear_error_and_changes_nothing(tmp_path, caplog):
+def test_a_db_locked_by_another_process_gives_a_clear_error_and_changes_nothing(tmp_path, caplog, make_reply):
     path = tmp_path / "ropbot.db"
     s = Store(path, salt="s", busy_timeout=0.3)
-    kept = s.record_query(1, "staff", "før låsen", reply("fallback"), 1)
+    kept = s.record_query(1, "staff", "før låsen", make_reply("fallback"), 1)
     holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         started = time.monotonic()
-        assert s.record_query(1, "staff", "under låsen", reply("fallback"), 1) is None  # logged, not raised
+        assert s.record_query(1, "staff", "under låsen", make_reply("fallback"), 1) is None  # logged, not raised
         assert time.monotonic() - started >= 0.25  # waited for busy_timeout first
         assert "locked" in caplog.text
         with pytest.raises(StoreLocked) as info:
@@ -269,17 +270,17 @@ def test_a_db_locked_by_another_process_gives_a_clear_error_and_changes_nothing(
     assert s.integrity_ok()
     assert [r["id"] for r in s.db.query("SELECT id FROM queries")] == [kept]
     assert s.counts()["corpus_versions"] == 0
-    assert s.record_query(1, "staff", "etter låsen", reply("fallback"), 1) is not None
+    assert s.record_query(1, "staff", "etter låsen", make_reply("fallback"), 1) is not None
     s.close()
 
 
-def test_a_full_db_gives_a_clear_error_and_keeps_what_was_stored(tmp_path):
+def test_a_full_db_gives_a_clear_error_and_keeps_what_was_stored(tmp_path, make_reply):
     s = Store(tmp_path / "ropbot.db", salt="s")
     pages = s.db.execute("PRAGMA page_count").fetchone()[0]
     s.db.execute(f"PRAGMA max_page_count = {pages + 2}")
     stored = []
     for i in range(500):
-        qid = s.record_query(i, "staff", f"spørsmål nummer {i} " + "tekst " * 40, reply("fallback"), 1)
+        qid = s.record_query(i, "staff", f"spørsmål nummer {i} " + "tekst " * 40, make_reply("fallback"), 1)
         if qid is None:
             break
         stored.append(qid)
@@ -339,26 +340,23 @@ def test_clearing_published_staging_keeps_a_newer_upload(store):
     assert store.clear_staging(5, only={"b.yaml": b"three"}) == 1
 
 
-def test_a_vote_counts_only_from_the_user_who_asked(store):
+def test_a_vote_counts_only_from_the_user_who_asked(store, make_reply):
     """Query ids are sequential and callback data can be forged (issue 13, item 4)."""
-    from adminkit import reply
-
-    mine = store.record_query(1, "staff", "hva er LAR", reply("answer", "R69", 0.9), 3)
-    theirs = store.record_query(2, "staff", "hva er DUDIT", reply("answer", "R15", 0.9), 3)
+    mine = store.record_query(1, "staff", "hva er LAR", make_reply("answer", "R69", 0.9), 3)
+    theirs = store.record_query(2, "staff", "hva er DUDIT", make_reply("answer", "R15", 0.9), 3)
     assert store.record_feedback(mine, -1, user_id=1)
     assert not store.record_feedback(theirs, -1, user_id=1)  # a forged press on user 2's question
     votes = dict(store.db.execute("SELECT query_id, vote FROM feedback").fetchall())
     assert votes == {mine: -1}
 
 
-def test_deleted_text_is_not_left_readable_in_the_file(tmp_path):
+def test_deleted_text_is_not_left_readable_in_the_file(tmp_path, make_reply):
     """PRAGMA secure_delete: a forgotten question's words are overwritten in the database file."""
-    from adminkit import reply
     from ropbot.store import Store
 
     path = tmp_path / "data" / "ropbot.db"
     s = Store(path, salt="s")
-    s.record_query(7, "staff", "hemmeligordsomikkeskalbli", reply("fallback"), 1)
+    s.record_query(7, "staff", "hemmeligordsomikkeskalbli", make_reply("fallback"), 1)
     s.forget_user(7)
     s.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     s.close()
