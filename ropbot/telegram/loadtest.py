@@ -4,7 +4,8 @@ Two figures, because the Bot API emulator tops out at a few hundred requests
 per second and so cannot show the bot's own capacity:
 
 * `handler_load`: the full handler stack in-process, through
-  `application.process_update`, with an offline request layer. Telegram's
+  `application.process_update`, on the test backend (`testing.FakeBot`) with a
+  request that keeps no call log. Telegram's
   rate limiter is off here: it would cap the figure at Telegram's 30
   messages/s instead of measuring ropbot.
 * `e2e_load`: real HTTP through the telegram-test-api emulator. The driver
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import itertools
 import logging
 import random
 import statistics
@@ -32,9 +32,8 @@ from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
 from . import texts
-from .app import build_application
 from .hooks import Recorder
-from .testing import OfflineRequest
+from .testing import FakeBot, OfflineRequest
 
 log = logging.getLogger(__name__)
 
@@ -145,31 +144,25 @@ async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder |
                         messages: int, seed: int) -> dict:
     request = BenchRequest()
     settings = replace(settings, telegram_token="1:bench", webhook_url=None)
-    app = build_application(settings, engine.live, engine, recorder, request=request,
-                            get_updates_request=BenchRequest(), rate_limiter=None)
-    await app.initialize()
+    bot = FakeBot(engine, recorder, settings=settings, request=request, rate_limiter=None)
+    app, updates = bot.app, bot.updates
+    await bot.start()
     pool = questions(engine)
-    update_ids = itertools.count(1)
     latencies: list[float] = []
     kinds: dict[str, int] = {}
 
-    def message_update(uid: int, n: int, kind: str, value: Any) -> Update:
-        base = {"message_id": n + 1, "date": int(time.time()), "chat": {"id": uid, "type": "private"},
-                "from": {"id": uid, "is_bot": False, "first_name": "Bench"}}
+    def message_update(uid: int, kind: str, value: Any) -> Update:
         if kind == "command":
-            base.update(text=value, entities=[{"type": "bot_command", "offset": 0, "length": len(value.split()[0])}])
+            data = updates.command(value, chat_id=uid)
         elif kind == "sticker":
-            base.update(sticker=STICKER)
+            data = updates.other(chat_id=uid, sticker=STICKER)
         else:
-            base.update(text=value)
-        return Update.de_json({"update_id": next(update_ids), "message": base}, app.bot)
+            data = updates.text(value, chat_id=uid)
+        return Update.de_json(data, app.bot)
 
-    def button_update(uid: int, n: int, data: str, last: tuple[int, list[str], str]) -> Update:
-        user = {"id": uid, "is_bot": False, "first_name": "Bench"}
-        message = {"message_id": last[0], "date": int(time.time()), "chat": {"id": uid, "type": "private"},
-                   "text": last[2], "from": BOT}
-        return Update.de_json({"update_id": next(update_ids), "callback_query": {
-            "id": f"{uid}-{n}", "chat_instance": str(uid), "from": user, "data": data, "message": message}}, app.bot)
+    def button_update(uid: int, data: str, last: tuple[int, list[str], str]) -> Update:
+        pressed = {"message_id": last[0], "text": last[2]}  # the reply whose keyboard is pressed
+        return Update.de_json(updates.press(data, pressed, chat_id=uid), app.bot)
 
     # Typed messages are parsed before the clock starts: parsing is the Updater's work, not the
     # handlers'. Button presses depend on the previous reply, so they are parsed on the way
@@ -180,22 +173,22 @@ async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder |
         uid = 1_000_000 + index
         script = Script(random.Random(seed * 7919 + index), pool)
         plan = []
-        for n in range(messages):
+        for _ in range(messages):
             kind, value = script.next(["?"])  # "?" stands for "a button of the last reply"
-            plan.append((kind, value, None if kind == "button" else message_update(uid, n, kind, value)))
+            plan.append((kind, value, None if kind == "button" else message_update(uid, kind, value)))
         plans.append(plan)
     parse_ms = (time.perf_counter() - parse_started) * 1000 / max(1, sum(len(p) for p in plans))
     choices = random.Random(seed)
 
     async def one_user(index: int) -> None:
         uid = 1_000_000 + index
-        for n, (kind, _value, update) in enumerate(plans[index]):
+        for kind, _value, update in plans[index]:
             if update is None:
                 last = request.keyboards.get(uid)
                 if last and last[1]:
-                    kind, update = "button", button_update(uid, n, choices.choice(last[1]), last)
+                    kind, update = "button", button_update(uid, choices.choice(last[1]), last)
                 else:
-                    kind, update = "command", message_update(uid, n, "command", "/kapitler")
+                    kind, update = "command", message_update(uid, "command", "/kapitler")
             kinds[kind] = kinds.get(kind, 0) + 1
             started = time.perf_counter()
             await app.process_update(update)
@@ -209,15 +202,15 @@ async def _handler_load(settings: Settings, engine: Engine, recorder: Recorder |
         # Warm-up: a bot that has been running has its per-word caches filled; measure that
         # steady state, not the first seconds after start. These updates are not counted.
         warm_script = Script(random.Random(seed + 1), pool)
-        for n in range(WARMUP):
+        for _ in range(WARMUP):
             kind, value = warm_script.next(None)
-            await app.process_update(message_update(999, n, kind, value))
+            await app.process_update(message_update(999, kind, value))
         started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(one_user(i) for i in range(users)))
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     finally:
         handler_log.setLevel(level)
-        await app.shutdown()
+        await bot.stop()
     total = len(latencies)
     return {
         "handler_users": users,
@@ -264,29 +257,26 @@ def flood_load(settings: Settings | None = None, *, engine: Engine | None = None
 async def _flood_load(settings: Settings, engine: Engine, flood: int, asks: int, interval: float) -> dict:
     request = StampingRequest()
     settings = replace(settings, telegram_token="1:bench", webhook_url=None)
-    app = build_application(settings, engine.live, engine, None, request=request,
-                            get_updates_request=BenchRequest(), rate_limiter=None)
-    update_ids = itertools.count(1)
+    bot = FakeBot(engine, settings=settings, request=request, rate_limiter=None)
+    app, updates = bot.app, bot.updates
 
-    def update(uid: int, n: int, text: str) -> Update:
-        return Update.de_json({"update_id": next(update_ids), "message": {
-            "message_id": n + 1, "date": int(time.time()), "chat": {"id": uid, "type": "private"},
-            "from": {"id": uid, "is_bot": False, "first_name": "Bench"}, "text": text}}, app.bot)
+    def update(uid: int, text: str) -> Update:
+        return Update.de_json(updates.text(text, chat_id=uid), app.bot)
 
     hostile = [text for _, text in hostile_messages(engine.knowledge.corpus, per_kind=flood // 11 + 1)]
-    flood_updates = [update(FLOODER, n, hostile[n % len(hostile)]) for n in range(flood)]
+    flood_updates = [update(FLOODER, hostile[n % len(hostile)]) for n in range(flood)]
     pool = questions(engine)
     # Spread over chats that each stay under the flood limit, as ordinary users do.
     others = [OTHER + n % OTHER_CHATS for n in range(asks)]
-    asked = [update(uid, n, pool[n % len(pool)]) for n, uid in enumerate(others)]
+    asked = [update(uid, pool[n % len(pool)]) for n, uid in enumerate(others)]
     handler_log = logging.getLogger("ropbot.telegram.handlers")
     level = handler_log.level
     handler_log.setLevel(logging.CRITICAL)
-    await app.initialize()
+    await bot.start()
     await app.start()
     try:
         for n in range(50):  # warm-up: the other chat's first questions fill the per-word caches
-            await app.process_update(update(OTHER - 1 - n, n, pool[(n * 7) % len(pool)]))
+            await app.process_update(update(OTHER - 1 - n, pool[(n * 7) % len(pool)]))
         started = time.perf_counter()
         for item in flood_updates:
             app.update_queue.put_nowait(item)
@@ -299,7 +289,7 @@ async def _flood_load(settings: Settings, engine: Engine, flood: int, asks: int,
         elapsed = time.perf_counter() - started
     finally:
         await app.stop()
-        await app.shutdown()
+        await bot.stop()
         handler_log.setLevel(level)
     sent = {uid: list(times) for uid, times in request.sent_at.items()}
     latencies = [(sent[uid].pop(0) - put) * 1000 for put, uid in zip(put_at, others, strict=False) if sent.get(uid)]

@@ -17,31 +17,10 @@ from tg_emulator import (BOT_TOKEN, BotThread, Emulator, EmulatorRequest, UserCl
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
 from ropbot.live import LiveKnowledge  # noqa: E402
-from ropbot.reply import Reply  # noqa: E402
 from ropbot.telegram.app import build_application  # noqa: E402
+from ropbot.telegram.testing import MemoryRecorder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class MemoryRecorder:
-    """Keeps what the bot reports, so tests can check feedback reached the store interface."""
-
-    def __init__(self) -> None:
-        self.queries: list[tuple[int, str, str]] = []
-        self.feedback: list[tuple[int, int]] = []
-
-    def record_query(self, user_id: int, audience: str, text: str, reply: Reply, latency_ms: float) -> int | None:
-        self.queries.append((user_id, audience, text))
-        return len(self.queries)
-
-    def record_feedback(self, query_id: int, vote: int, user_id: int | None = None) -> None:
-        self.feedback.append((query_id, vote))
-
-    def forget_user(self, user_id: int) -> int:
-        return 0
-
-    def touch_user(self, user_id: int, audience: str) -> None:
-        return None
 
 
 class ErrorLog(logging.Handler):
@@ -74,6 +53,7 @@ def e2e_engine() -> Engine:
 
 @pytest.fixture(scope="session")
 def recorder() -> MemoryRecorder:
+    """The test backend's recorder, so tests can check feedback reached the store interface."""
     return MemoryRecorder()
 
 
