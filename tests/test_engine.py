@@ -5,7 +5,7 @@ import pytest
 
 from ropbot import reply as R
 from ropbot.reply import Action, Go
-from ropbot.engine import Engine, decide
+from ropbot.engine import Engine, Levels, decide, linked
 from ropbot.reply import Hit
 
 
@@ -71,13 +71,33 @@ def test_out_of_scope_practical_question(engine: Engine):
     assert not reply.answered
 
 
-def test_did_you_mean_when_leaders_are_close():
-    hits = (Hit("R30", 0.30, 0, 0), Hit("R79", 0.28, 0, 0), Hit("S8.5.1", 0.2, 0, 0))
-    assert decide(hits) == "did_you_mean"
-    tie = (Hit("R30", 0.61, 0, 0), Hit("R79", 0.60, 0, 0))
-    assert decide(tie) == "did_you_mean"
-    assert decide((Hit("R30", 0.9, 0, 0),)) == "answer"
-    assert decide((Hit("R30", 0.05, 0, 0),)) == "fallback"
+def test_did_you_mean_when_leaders_are_close(engine: Engine):
+    """Leaders tie on `blend` (the ranking log-odds), not on `score`. Hits built with blend left at
+    its default of 0 all tie, so every hit here sets it: each pair really ties or really does not."""
+    margin = Levels().margin
+    corpus = engine.knowledge.corpus
+    assert not linked(corpus, "R69", "R30") and linked(corpus, "R69", "S8.3.2")
+
+    def pair(lead: float, score: float = 0.9, second: str = "R30") -> tuple[Hit, ...]:
+        """Two confident leaders, the first ahead by `lead` in blend."""
+        return Hit("R69", score, 0, 0, blend=2.0), Hit(second, score - 0.01, 0, 0, blend=2.0 - lead)
+
+    assert decide(pair(lead=3 * margin), corpus=corpus) == "answer"        # clearly ahead
+    assert decide(pair(lead=margin + 0.001), corpus=corpus) == "answer"    # just outside the margin
+    assert decide(pair(lead=margin - 0.001), corpus=corpus) == "did_you_mean"  # just inside: a tie
+    assert decide(pair(lead=0.0), corpus=corpus) == "did_you_mean"
+    # The score gap does not decide a tie: far apart in score, level in blend, is still a tie.
+    assert decide((Hit("R69", 0.95, 0, 0, blend=3.0), Hit("R30", 0.30, 0, 0, blend=2.99))) == "did_you_mean"
+    # Leaders that point at each other complement rather than compete: the hand-set levels answer,
+    # fitted levels (no such exception) and a missing corpus (no links known) do not.
+    linked_tie = pair(lead=0.0, second="S8.3.2")
+    assert decide(linked_tie, corpus=corpus) == "answer"
+    assert decide(linked_tie, corpus=corpus, levels=Levels(linked_ties_answer=False)) == "did_you_mean"
+    assert decide(linked_tie) == "did_you_mean"
+    # Confidence still comes first: a clear lead below answer_at asks, below suggest_at falls back.
+    assert decide(pair(lead=1.0, score=0.30), corpus=corpus) == "did_you_mean"
+    assert decide((Hit("R69", 0.9, 0, 0, blend=2.0),)) == "answer"
+    assert decide((Hit("R69", 0.05, 0, 0, blend=2.0),)) == "fallback"
     assert decide(()) == "fallback"
 
 
