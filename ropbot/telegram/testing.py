@@ -296,6 +296,7 @@ class FakeBot:
         await self.feed(self.updates.document(file_id, name, len(content), **where))
 
     async def edit(self, text: str, **where: Any) -> None:
+        """The user edits an earlier message of theirs (an edit is not a new question)."""
         await self.feed(self.updates.edited(text, **where))
 
     async def press(self, data: str, message: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
