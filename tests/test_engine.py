@@ -82,23 +82,23 @@ def test_did_you_mean_when_leaders_are_close(engine: Engine):
         """Two confident leaders, the first ahead by `lead` in blend."""
         return Hit("R69", score, 0, 0, blend=2.0), Hit(second, score - 0.01, 0, 0, blend=2.0 - lead)
 
-    assert decide(pair(lead=3 * margin), corpus=corpus) == "answer"        # clearly ahead
-    assert decide(pair(lead=margin + 0.001), corpus=corpus) == "answer"    # just outside the margin
-    assert decide(pair(lead=margin - 0.001), corpus=corpus) == "did_you_mean"  # just inside: a tie
-    assert decide(pair(lead=0.0), corpus=corpus) == "did_you_mean"
+    assert decide(pair(lead=3 * margin), corpus=corpus) == R.Decision.ANSWER        # clearly ahead
+    assert decide(pair(lead=margin + 0.001), corpus=corpus) == R.Decision.ANSWER    # just outside the margin
+    assert decide(pair(lead=margin - 0.001), corpus=corpus) == R.Decision.DID_YOU_MEAN  # just inside: a tie
+    assert decide(pair(lead=0.0), corpus=corpus) == R.Decision.DID_YOU_MEAN
     # The score gap does not decide a tie: far apart in score, level in blend, is still a tie.
-    assert decide((Hit("R69", 0.95, 0, 0, blend=3.0), Hit("R30", 0.30, 0, 0, blend=2.99))) == "did_you_mean"
+    assert decide((Hit("R69", 0.95, 0, 0, blend=3.0), Hit("R30", 0.30, 0, 0, blend=2.99))) == R.Decision.DID_YOU_MEAN
     # Leaders that point at each other complement rather than compete: the hand-set levels answer,
     # fitted levels (no such exception) and a missing corpus (no links known) do not.
     linked_tie = pair(lead=0.0, second="S8.3.2")
-    assert decide(linked_tie, corpus=corpus) == "answer"
-    assert decide(linked_tie, corpus=corpus, levels=Levels(linked_ties_answer=False)) == "did_you_mean"
-    assert decide(linked_tie) == "did_you_mean"
+    assert decide(linked_tie, corpus=corpus) == R.Decision.ANSWER
+    assert decide(linked_tie, corpus=corpus, levels=Levels(linked_ties_answer=False)) == R.Decision.DID_YOU_MEAN
+    assert decide(linked_tie) == R.Decision.DID_YOU_MEAN
     # Confidence still comes first: a clear lead below answer_at asks, below suggest_at falls back.
-    assert decide(pair(lead=1.0, score=0.30), corpus=corpus) == "did_you_mean"
-    assert decide((Hit("R69", 0.9, 0, 0, blend=2.0),)) == "answer"
-    assert decide((Hit("R69", 0.05, 0, 0, blend=2.0),)) == "fallback"
-    assert decide(()) == "fallback"
+    assert decide(pair(lead=1.0, score=0.30), corpus=corpus) == R.Decision.DID_YOU_MEAN
+    assert decide((Hit("R69", 0.9, 0, 0, blend=2.0),)) == R.Decision.ANSWER
+    assert decide((Hit("R69", 0.05, 0, 0, blend=2.0),)) == R.Decision.FALLBACK
+    assert decide(()) == R.Decision.FALLBACK
 
 
 def test_did_you_mean_reply_has_choices(engine: Engine, live):
