@@ -77,8 +77,8 @@ class OfflineRequest(BaseRequest):
             return 200, self.files[url.rsplit("/", 1)[-1]]
         name = url.rsplit("/", 1)[-1]
         # Building `parameters` serialises every argument; skip it when nothing reads it.
-        wanted = request_data is not None and (self.record or name in _READS_PARAMS)
-        params = dict(request_data.parameters) if wanted else {}
+        wanted = self.record or name in _READS_PARAMS
+        params = dict(request_data.parameters) if request_data is not None and wanted else {}
         if self.record:
             uploads = request_data.multipart_data if request_data is not None else None
             if uploads:  # photos and documents: part name -> bytes, under a key no Bot API field has
@@ -400,7 +400,7 @@ def button_data(params: Mapping[str, Any], text_start: str) -> str:
     """The callback data of the first button whose label starts with `text_start`."""
     for b in buttons(params):
         if b["text"].startswith(text_start):
-            return b["callback_data"]
+            return str(b["callback_data"])
     raise AssertionError(f"no button starting {text_start!r} in {labels(params)}")
 
 
