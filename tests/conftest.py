@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import pytest
 
 from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
-from ropbot.reply import Hit
-from ropbot.reply import Reply
+from ropbot.reply import Hit, Reply
 from ropbot.telegram.testing import FakeBot, MemoryRecorder, StartBot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,20 +55,20 @@ class CorpusFile:
 @pytest.fixture()
 def extra_yaml() -> CorpusFile:
     """A valid new file that adds one glossary term, G-testbegrep."""
-    return CorpusFile("ekstra.yaml", """glossary:
+    return CorpusFile("ekstra.yaml", b"""glossary:
 - id: G-testbegrep
   term: Testbegrep
   definition: Et begrep som bare finnes i testene av publisering.
-""".encode())
+""")
 
 
 @pytest.fixture()
 def bad_yaml() -> CorpusFile:
     """An invalid file: a glossary term without its definition."""
-    return CorpusFile("uferdig.yaml", """glossary:
+    return CorpusFile("uferdig.yaml", b"""glossary:
 - id: G-uferdig
   term: Uferdig
-""".encode())
+""")
 
 
 # --- store tests -----------------------------------------------------------------------------

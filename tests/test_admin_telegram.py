@@ -6,8 +6,8 @@ module (and put back after each test).
 from __future__ import annotations
 
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 
@@ -16,10 +16,8 @@ from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
 from ropbot.loader import checksum_of, read_files
 from ropbot.store import Store
-from ropbot.telegram import admin
+from ropbot.telegram import admin, handlers, texts
 from ropbot.telegram import callbacks as cb
-from ropbot.telegram import handlers
-from ropbot.telegram import texts
 from ropbot.telegram.hooks import Recorder
 from ropbot.telegram.testing import ADMIN_ID, BOT, GROUP_ID, TOKEN, FakeBot, StartBot
 

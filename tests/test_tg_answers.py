@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from probes import R69_QUESTION
+
 from ropbot.engine import Engine
 from ropbot.reply import Part, Reply
 from ropbot.telegram import callbacks as cb

@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
+from probes import R69_QUESTION
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from probes import R69_QUESTION
 from ropbot.config import Settings
 from ropbot.engine import Engine
 from ropbot.telegram import texts, views

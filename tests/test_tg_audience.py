@@ -3,6 +3,7 @@ across restarts through the recorder."""
 from __future__ import annotations
 
 from probes import R69_QUESTION
+
 from ropbot.telegram.testing import FakeBot, MemoryRecorder, StartBot, labels
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from probes import R69_QUESTION, did_you_mean_question
+
 from ropbot.engine import Engine
 from ropbot.reply import Action, Go
 from ropbot.telegram import callbacks as cb

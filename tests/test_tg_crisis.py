@@ -3,6 +3,7 @@ support numbers under answers about suicide risk."""
 from __future__ import annotations
 
 from probes import R69_QUESTION
+
 from ropbot.telegram.testing import FakeBot, buttons, check_html
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+from probes import R69_QUESTION
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from probes import R69_QUESTION
 from ropbot.telegram import texts
 from ropbot.telegram.app import PerChatUpdateProcessor
 from ropbot.telegram.handlers import RATE_MAX

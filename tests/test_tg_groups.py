@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from probes import R69_QUESTION
+
 from ropbot.telegram.handlers import unknown_command_text
-from ropbot.telegram.testing import BOT, GROUP_ID, FakeBot, MemoryRecorder, StartBot
+from ropbot.telegram.testing import BOT, GROUP_ID, MemoryRecorder, StartBot
 
 STICKER = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512, "is_animated": False,
            "is_video": False, "type": "regular"}

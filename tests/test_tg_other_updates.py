@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from probes import R69_QUESTION
+
 from ropbot.telegram import texts
 from ropbot.telegram.testing import ADMIN_ID, FakeBot, check_html
 

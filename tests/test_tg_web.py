@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-
 from probes import R69_QUESTION
+
 from ropbot.telegram import texts
 from ropbot.telegram.testing import GROUP_ID, StartBot, buttons, default_settings
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 from telegram import Update
 from telegram.request import BaseRequest, RequestData
@@ -254,7 +255,7 @@ class FakeBot:
         self.updates = Updates(self.request.bot, user_id)
         self.running = False
 
-    async def start(self) -> "FakeBot":
+    async def start(self) -> FakeBot:
         await self.app.initialize()
         self.running = True
         return self
@@ -264,7 +265,7 @@ class FakeBot:
             self.running = False
             await self.app.shutdown()
 
-    async def __aenter__(self) -> "FakeBot":
+    async def __aenter__(self) -> FakeBot:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -312,7 +313,7 @@ class FakeBot:
             check_message(params)
 
 
-StartBot = Callable[..., Awaitable["FakeBot"]]  # starts a FakeBot with the options given
+StartBot = Callable[..., Awaitable[FakeBot]]  # starts a FakeBot with the options given
 
 
 @dataclass
