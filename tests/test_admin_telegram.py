@@ -16,7 +16,7 @@ from ropbot.engine import Engine
 from ropbot.live import LiveKnowledge
 from ropbot.loader import checksum_of, read_files
 from ropbot.store import Store
-from ropbot.telegram import admin, handlers, texts
+from ropbot.telegram import admin, texts
 from ropbot.telegram import callbacks as cb
 from ropbot.telegram.hooks import Recorder
 from ropbot.telegram.testing import ADMIN_ID, BOT, GROUP_ID, TOKEN, FakeBot, StartBot
@@ -86,7 +86,7 @@ ADMIN_COMMANDS = ["/admin", "/reload", "/publiser", "/versjoner", "/tilbake 1", 
 
 async def test_the_store_is_the_channels_recorder(bot):
     assert isinstance(bot.recorder, Store) and isinstance(bot.recorder, Recorder)
-    assert bot.app.bot_data[handlers.DEPS_KEY].recorder.inner is bot.recorder  # what the handlers report to
+    assert bot.deps.recorder.inner is bot.recorder  # what the handlers report to
 
 
 @pytest.mark.parametrize("command", ADMIN_COMMANDS)

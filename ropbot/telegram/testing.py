@@ -33,6 +33,7 @@ from ..engine import Engine
 from ..reply import Reply
 from . import render
 from .app import ExtraHandlers, build_application
+from .context import DEPS_KEY, Deps
 from .hooks import Recorder
 
 BOT = {"id": 777, "is_bot": True, "first_name": "ropbot", "username": "ropbot_test_bot",
@@ -270,6 +271,12 @@ class FakeBot:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    @property
+    def deps(self) -> Deps:
+        """What the handlers see: the settings, engine and (wrapped) recorder they were given."""
+        deps: Deps = self.app.bot_data[DEPS_KEY]
+        return deps
 
     def parse(self, update: dict[str, Any]) -> Update:
         return Update.de_json(update, self.app.bot)
