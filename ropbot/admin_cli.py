@@ -196,6 +196,19 @@ def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    rows = _store(settings).audit_log(limit=args.limit)
+    if args.json:
+        dump(rows)
+        return 0
+    for row in rows:
+        who = (row["admin"] or "systemet")[:12]
+        print(f"{row['ts']}  {who:<12}  {row['action']:<12}  {row['detail'] or ''}")
+    if not rows:
+        print("Ingen hendelser i revisjonsloggen.")
+    return 0
+
+
 def cmd_storebench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.store import run
 
@@ -254,6 +267,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = _command(sub, "export", "CSV of masked queries to stdout", cmd_export, json=False)
     p.add_argument("--since", required=True, type=_since, help="YYYY-MM-DD (UTC)")
+
+    p = _command(sub, "audit", "the admin audit log: who did what to the corpus and the store (ids hashed)", cmd_audit)
+    p.add_argument("--limit", type=int, default=50)
 
     _command(sub, "purge", "delete stored data older than ROPBOT_RETENTION_DAYS now", cmd_purge)
 

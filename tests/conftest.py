@@ -135,3 +135,14 @@ async def bot(start_bot: StartBot) -> FakeBot:
 @pytest.fixture()
 def recorder() -> MemoryRecorder:
     return MemoryRecorder()
+
+
+# Modules that run the whole system many times over; `make test-fast` leaves them out.
+SLOW_MODULES = frozenset({"test_publish_kill", "test_attack", "test_blind_sets", "test_loadtest", "test_web_browser",
+                          "test_e2e", "test_crisis", "test_eval_floor"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.stem in SLOW_MODULES:
+            item.add_marker(pytest.mark.slow)

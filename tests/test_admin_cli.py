@@ -6,15 +6,15 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from ropbot.cli import main
-from ropbot.reply import Reply
 from ropbot.loader import checksum_of, load_corpus, read_files
+from ropbot.reply import Reply
 from ropbot.store import Store, now_utc, ts
 
 INTENTS = Path(__file__).resolve().parent.parent / "intents"
@@ -193,3 +193,16 @@ def test_publish_exact_removes_the_files_not_named(env, capsys, tmp_path):
     assert (corpus / "ekstra.yaml").exists()
     assert main(["publish", *kept, "--exact"]) == 0
     assert sorted(p.name for p in corpus.glob("*.yaml")) == names
+
+
+def test_audit_lists_what_admins_did_newest_first(env, capsys, tmp_path, extra_yaml):
+    extra = tmp_path / extra_yaml.name
+    extra.write_bytes(extra_yaml.content)
+    assert main(["publish", str(extra), "--note", "testbegrep"]) == 0
+    out(capsys)
+    assert main(["audit", "--json"]) == 0
+    rows = json.loads(out(capsys))
+    assert rows[0]["action"] == "publish" and rows[0]["admin"] == "cli"
+    assert main(["audit", "--limit", "1"]) == 0
+    lines = out(capsys).strip().splitlines()
+    assert len(lines) == 1 and "publish" in lines[0]

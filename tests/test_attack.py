@@ -52,8 +52,7 @@ def test_20000_hostile_and_random_messages_through_the_engine(engine: Engine, ca
             started = time.perf_counter()
             try:
                 out = engine.handle(text, "relative" if len(text) % 2 else "staff")
-                assert out.parts and out.decision in {R.Decision.CRISIS, R.Decision.ANSWER, R.Decision.NUMBER, R.Decision.GLOSSARY, R.Decision.DID_YOU_MEAN,
-                                                      R.Decision.FALLBACK, R.Decision.INTENT, R.Decision.AUDIENCE, R.Decision.EMPTY, R.Decision.BROWSE}
+                assert out.parts and out.decision in set(R.Decision)
                 out.text()
             except Exception as exc:  # noqa: BLE001 - the suite counts every kind of failure
                 failures.append((text[:40], repr(exc)[:80]))
@@ -101,10 +100,10 @@ def test_personal_data_is_masked_in_the_store_and_never_logged(tmp_path, caplog,
     assert len(forms) >= 100
     store = Store(tmp_path / "data" / "ropbot.db", salt="attack")
     with caplog.at_level(logging.DEBUG):
-        for n, (text, value) in enumerate(forms):
+        for n, (text, _value) in enumerate(forms):
             store.record_query(1000 + n, "staff", text, make_reply("fallback"), 1)
     stored = [row[0] for row in store.db.execute("SELECT text FROM queries ORDER BY id")]
-    leaks = [(text, kept) for (text, value), kept in zip(forms, stored)
+    leaks = [(text, kept) for (text, value), kept in zip(forms, stored, strict=False)
              if re.search(r"[0-9０-９٠-٩]{3}", kept.replace(" ", "")) or "kari" in kept.lower() or "root@" in kept]
     assert not leaks, leaks[:5]
     logged = "\n".join(r.getMessage() for r in caplog.records)

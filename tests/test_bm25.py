@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from ropbot.matcher import B, K1, _BM25
+from ropbot.matcher import _BM25, K1, B
 
 DOCS = [{"rus": 1.0, "bolig": 1.0}, {"rus": 2.0}, {"nav": 1.0}]
 

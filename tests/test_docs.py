@@ -91,7 +91,7 @@ def test_environment_table_lists_exactly_the_settings_read():
         names = CODE.findall(cells[0])
         defaults = cells[1].split(", ") if len(names) > 1 else [cells[1]]
         assert len(defaults) == len(names), cells
-        for name, default in zip(names, defaults):
+        for name, default in zip(names, defaults, strict=False):
             assert name not in documented, f"{name} is listed twice"
             documented[name] = default.replace("/`", "`")  # `corpus/` names a folder
     declared = {spec.name: (spec, default) for spec, default in variables()}

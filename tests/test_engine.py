@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 
 from ropbot import reply as R
-from ropbot.reply import Action, Go
 from ropbot.engine import Engine, Levels, decide, linked
-from ropbot.reply import Hit
+from ropbot.reply import Action, Go, Hit
 
 
 def test_answer_with_number_text_and_source(engine: Engine):

@@ -80,7 +80,8 @@ def test_plain_never_weakens_a_duty(rop_map, knowledge):
 
 def test_every_must_keep_qualifier_is_kept_in_meaning(rop_map, knowledge):
     n, stop = knowledge.normalizer, knowledge.lexicon.stopwords
-    stems = lambda text: {n.stem(w) for w in n.words(text) if w not in stop}
+    def stems(text):
+        return {n.stem(w) for w in n.words(text) if w not in stop}
     missing = []
     for rec in knowledge.corpus.written:
         kept = stems(rec.text)

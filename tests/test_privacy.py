@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from datetime import timedelta
-
-import re
 
 import pytest
 

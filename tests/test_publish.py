@@ -4,19 +4,17 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import threading
-
 import re
+import threading
+from pathlib import Path
 
 import pytest
 
-from ropbot.live import LiveKnowledge
-from ropbot.loader import checksum_of, load_corpus, load_files, read_files
-from pathlib import Path
-
 from ropbot import corpus_dir as folder_mod
 from ropbot.corpus_dir import cleanup, read_snapshot, recover, swap_in, write_tree
-from ropbot.publish import PublishError, Publisher, diff_corpora, normalise_name
+from ropbot.live import LiveKnowledge
+from ropbot.loader import checksum_of, load_corpus, load_files, read_files
+from ropbot.publish import Publisher, PublishError, diff_corpora, normalise_name
 from ropbot.reports import format_versions
 from ropbot.store import Store
 from ropbot.watcher import CorpusWatcher, Maintenance
@@ -412,8 +410,10 @@ def _swap_r68_r69(text: str) -> str:
     blocks = re.split(r"(?m)^(?=- id: )", text)
     index = {re.match(r"- id: (\S+)", b).group(1): i for i, b in enumerate(blocks) if b.startswith("- id: ")}
     a, b = blocks[index["R68"]], blocks[index["R69"]]
-    body = lambda block: block.split("\n", 2)[2]  # after «- id» and «number»
-    head = lambda block: "\n".join(block.split("\n", 2)[:2]) + "\n"
+    def body(block):
+        return block.split("\n", 2)[2]  # after «- id» and «number»
+    def head(block):
+        return "\n".join(block.split("\n", 2)[:2]) + "\n"
     blocks[index["R68"]], blocks[index["R69"]] = head(a) + body(b), head(b) + body(a)
     return "".join(blocks)
 

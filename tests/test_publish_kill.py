@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from ropbot.loader import checksum_of, load_corpus, read_files
 from ropbot.corpus_dir import read_snapshot, recover
+from ropbot.loader import checksum_of, load_corpus, read_files
 from ropbot.publish import Publisher
 from ropbot.store import Store
 

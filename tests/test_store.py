@@ -1,15 +1,14 @@
 """The SQLite store: schema and migrations, recording, reports, locked and full databases."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
+from pathlib import Path
 
 import pytest
 import sqlite_utils

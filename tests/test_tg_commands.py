@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ropbot.engine import Engine
 from ropbot.telegram import texts
-from ropbot.telegram.handlers import unknown_command_text
 from ropbot.telegram.testing import BOT, FakeBot, buttons, labels
 
 
@@ -89,7 +88,7 @@ async def test_om_shows_source_version_and_privacy(bot: FakeBot, engine: Engine)
 
 async def test_unknown_command(bot: FakeBot) -> None:
     await bot.command("/finnesikke")
-    assert bot.request.texts() == [unknown_command_text()]
+    assert bot.request.texts() == [texts.UNKNOWN_COMMAND]
 
 
 async def test_commands_telegram_cannot_parse_still_work(bot: FakeBot) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from probes import R69_QUESTION
 
-from ropbot.telegram.handlers import unknown_command_text
+from ropbot.telegram import texts
 from ropbot.telegram.testing import BOT, GROUP_ID, MemoryRecorder, StartBot
 
 STICKER = {"file_id": "s1", "file_unique_id": "u1", "width": 512, "height": 512, "is_animated": False,
@@ -28,7 +28,7 @@ async def test_groups_get_answers_only_to_commands_and_mentions(start_bot: Start
     assert all(int(p["chat_id"]) == GROUP_ID for p in (chapters, answer, unknown))
     assert "Kapitler" in chapters["text"]
     assert answer["text"].startswith("<b>Anbefaling 69") and answer["reply_parameters"]["message_id"]
-    assert unknown["text"] == unknown_command_text()
+    assert unknown["text"] == texts.UNKNOWN_COMMAND
     assert recorder.queries == [(5, "staff", R69_QUESTION, "answer")]
     assert {u for u, _ in recorder.touched} == {5}
     # The control: in a private chat the same three are all answered, so the group's silence

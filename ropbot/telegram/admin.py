@@ -99,6 +99,9 @@ def setup(settings: Settings, live: Any, engine: Any) -> tuple[Recorder | None, 
     worker: Maintenance | None = None
     try:
         store = Store.from_settings(settings)
+        if not store.integrity_ok():  # the bot keeps answering; admins see why figures may be off
+            error = "databasen feilet integritetssjekken (PRAGMA integrity_check); ta en kopi og gjenopprett den"
+            log.error("the database failed its integrity check: %s", settings.db_path.name)
         publisher = Publisher(settings.corpus_dir, store, live)
         try:
             done = publisher.reconcile(wait=10)

@@ -109,7 +109,7 @@ def _chat_key(update: object) -> int | None:
     return update.effective_user.id if update.effective_user is not None else None
 
 
-def build_application(settings: Settings, live: LiveKnowledge, engine: Engine,
+def build_application(settings: Settings, engine: Engine,
                       recorder: Recorder | None = None, extra_handlers: ExtraHandlers | None = None, *,
                       request: BaseRequest | None = None, get_updates_request: BaseRequest | None = None,
                       rate_limiter: BaseRateLimiter | str | None = DEFAULT_LIMITER,
@@ -143,7 +143,7 @@ def build_application(settings: Settings, live: LiveKnowledge, engine: Engine,
     else:
         builder = builder.concurrent_updates(False)
     app = builder.build()
-    app.bot_data[DEPS_KEY] = Deps(settings, engine, SafeRecorder(recorder or NullRecorder()), live)
+    app.bot_data[DEPS_KEY] = Deps(settings, engine, SafeRecorder(recorder or NullRecorder()))
     register_handlers(app, settings, extra_handlers)
     return app
 
@@ -230,7 +230,7 @@ def run_telegram(settings: Settings, recorder: Recorder | None = None,
     engine = Engine(live)
     if recorder is None and extra_handlers is None:
         recorder, extra_handlers = admin.setup(settings, live, engine)
-    app = build_application(settings, live, engine, recorder, extra_handlers)
+    app = build_application(settings, engine, recorder, extra_handlers)
     if settings.webhook_url:
         try:
             params = webhook_params(settings)

@@ -15,7 +15,6 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from ..config import Settings
 from ..engine import Engine
 from ..intents import Audience
-from ..live import LiveKnowledge
 from .hooks import SafeRecorder
 
 DEPS_KEY = "ropbot"
@@ -30,7 +29,6 @@ class Deps:
     settings: Settings
     engine: Engine
     recorder: SafeRecorder
-    live: LiveKnowledge | None = None
 
 
 class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

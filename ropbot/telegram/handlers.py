@@ -53,11 +53,6 @@ def set_audience(context: Context, audience: Audience) -> None:
     context.audience = audience
 
 
-def unknown_command_text() -> str:
-    """The reply to commands ropbot does not know; admin handlers reuse it for non-admins."""
-    return texts.UNKNOWN_COMMAND
-
-
 def user_facing(func: Handler) -> Handler:
     """After a handler has answered a user, tell the recorder the user was active.
 

@@ -250,7 +250,7 @@ class FakeBot:
         self.settings = settings or default_settings()
         self.request = request or OfflineRequest()
         self.recorder = recorder
-        self.app = build_application(self.settings, engine.live, engine, recorder, extra_handlers,
+        self.app = build_application(self.settings, engine, recorder, extra_handlers,
                                      request=self.request, get_updates_request=OfflineRequest(self.request.bot),
                                      **app_options)
         self.updates = Updates(self.request.bot, user_id)

@@ -23,8 +23,7 @@ for path in (str(HERE), str(ROOT)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from tg_emulator import (BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest, Timeout,  # noqa: E402
-                         UserClient, emulator_available)
+from tg_emulator import BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest, Timeout, UserClient, emulator_available  # noqa: E402
 
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
@@ -54,7 +53,7 @@ def main() -> int:
     engine = Engine(LiveKnowledge(ROOT / "corpus", ROOT / "intents"))
     emulator = Emulator().start()
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "ROPBOT_TELEGRAM_API_URL": emulator.bot_api})
-    app = build_application(settings, engine.live, engine, request=EmulatorRequest(),
+    app = build_application(settings, engine, request=EmulatorRequest(),
                             get_updates_request=EmulatorRequest())
     bot = BotThread(app).start()
     print(f"emulator on {emulator.url}; type a question, a /command, or #N to press a button (Ctrl-D quits)\n")

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tg_emulator import (BOT_TOKEN, BotThread, Emulator, EmulatorRequest, UserClient,  # noqa: E402
-                         emulator_available)
+from tg_emulator import BOT_TOKEN, BotThread, Emulator, EmulatorRequest, UserClient, emulator_available  # noqa: E402
 
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
@@ -70,7 +70,7 @@ def errors() -> Iterator[ErrorLog]:
 @pytest.fixture(scope="session")
 def bot(emulator: Emulator, e2e_engine: Engine, recorder: MemoryRecorder, errors: ErrorLog) -> Iterator[BotThread]:
     settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "ROPBOT_TELEGRAM_API_URL": emulator.bot_api})
-    app = build_application(settings, e2e_engine.live, e2e_engine, recorder,
+    app = build_application(settings, e2e_engine, recorder,
                             request=EmulatorRequest(), get_updates_request=EmulatorRequest())
     runner = BotThread(app).start()
     try:

@@ -37,8 +37,7 @@ for path in (str(HERE), str(ROOT)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from tg_emulator import (BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest,  # noqa: E402
-                         emulator_available)
+from tg_emulator import BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest, emulator_available  # noqa: E402
 
 from ropbot.bench.stats import percentile  # noqa: E402
 from ropbot.config import Settings  # noqa: E402
@@ -145,7 +144,7 @@ class LoadUser:
         else:
             await self.post("/sendMessage", {**common, "text": value})
 
-    async def wait_reply(self, timeout: float, pace: "Pace") -> BotMessage | None:
+    async def wait_reply(self, timeout: float, pace: Pace) -> BotMessage | None:
         """Poll this chat until the reply is there, paced by how long replies take right now,
         so 200 waiting users do not spend the emulator's capacity on polling."""
         deadline = time.monotonic() + timeout
@@ -229,7 +228,7 @@ def serve(api_url: str, connections: int = 8) -> None:
     # Telegram's own limits (30 messages/s) are left out: they would measure Telegram, not the path.
     # A few connections and updates in flight suit a single-threaded emulator; many would only
     # queue inside httpcore, whose pool scans its queue on every request.
-    app = build_application(settings, engine.live, engine, None, rate_limiter=None, concurrent=2 * connections,
+    app = build_application(settings, engine, None, rate_limiter=None, concurrent=2 * connections,
                             request=EmulatorRequest(connection_pool_size=connections),
                             get_updates_request=EmulatorRequest())
     bot = BotThread(app).start()

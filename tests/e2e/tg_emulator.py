@@ -27,9 +27,10 @@ import socket
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 from telegram import Update
@@ -74,7 +75,7 @@ class Emulator:
     def bot_api(self) -> str:
         return f"{self.url}/bot"
 
-    def start(self, timeout: float = 15.0, attempts: int = 3) -> "Emulator":
+    def start(self, timeout: float = 15.0, attempts: int = 3) -> Emulator:
         last = ""
         for _ in range(attempts):  # a free port can be taken between probing and binding
             self.port = free_port()
@@ -219,7 +220,7 @@ class BotThread:
         self._ready = threading.Event()
         self._error: BaseException | None = None
 
-    def start(self, timeout: float = 20.0) -> "BotThread":
+    def start(self, timeout: float = 20.0) -> BotThread:
         self.thread.start()
         if not self._ready.wait(timeout):
             raise RuntimeError("bot did not start in time")
@@ -273,7 +274,7 @@ class BotMessage:
     raw: dict[str, Any]
 
     @classmethod
-    def of(cls, stored: dict[str, Any]) -> "BotMessage":
+    def of(cls, stored: dict[str, Any]) -> BotMessage:
         message = stored["message"]
         markup = message.get("reply_markup")
         if isinstance(markup, str):
