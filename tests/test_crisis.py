@@ -131,7 +131,7 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     """The lexicon holds concepts, not copies of test messages."""
     lexicon = (Path(__file__).resolve().parent.parent / "intents" / "crisis.yaml").read_text(encoding="utf-8")
     terms = {fold(line.strip()[2:]) for line in lexicon.splitlines() if line.strip().startswith("- ")}
-    for path in ("crisis-tuning.yaml", "crisis-locked.yaml"):
+    for path in ("crisis-tuning.yaml", "crisis-locked.yaml", "crisis2-tuning.yaml", "crisis2-locked.yaml"):
         for q in load_questions(DATA / path):
             assert fold(q["text"]) not in terms
 
@@ -142,8 +142,15 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     # 0.025, 0.963; see `ropbot crisis-train`). The locked half was scored on 2026-11-28 after all
     # tuning (0.891, 1.0, 0.012, 0.957), and once more after a fix that made results independent of
     # Python's hash seed (0.885, 1.0, 0.012, 0.957). These floors hold what was reached.
+    # crisis2 (two more writers, 520 messages): the model was refitted with its tuning half
+    # (cross-validated over all training sets: 0.905, 0.995, 0.024, 0.970); before that refit the
+    # tuning half, still unseen, scored 0.864, 0.991, 0.04, 0.956. Its locked half was scored once,
+    # after the refit: 0.891, 1.0, 0.027, 0.967. The first locked half, checked again then for
+    # regressions (not tuned on), scored 0.915, 1.0, 0.006, 0.957.
     ("crisis-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
-    ("crisis-locked.yaml", (0.88, 1.0, 0.013, 0.95)),
+    ("crisis-locked.yaml", (0.9, 1.0, 0.01, 0.95)),
+    ("crisis2-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
+    ("crisis2-locked.yaml", (0.88, 1.0, 0.03, 0.96)),
 ])
 def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
     report = evaluate_crisis(engine, load_questions(DATA / name))
