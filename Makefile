@@ -40,7 +40,8 @@ eval: install
 	$(BIN)/ropbot eval ../shared/eval/dev.yaml
 
 bench: install
-	$(BIN)/ropbot bench --e2e
+	$(BIN)/ropbot bench
+	$(BIN)/python $(E2E)/load.py --users 200 --messages 20
 
 # Refit both models on the tuning halves of the blind sets (the locked halves are only scored).
 BLIND := tests/data/blind

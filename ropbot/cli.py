@@ -141,8 +141,7 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from .bench.latency import run_bench
 
-    return report(run_bench(settings, Path(args.questions), handlers=not args.no_handlers, e2e=args.e2e, web=args.web),
-                  args.json)
+    return report(run_bench(settings, Path(args.questions), handlers=not args.no_handlers, web=args.web), args.json)
 
 
 DEFAULT_WEB_PORT = 8080
@@ -215,11 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sets", nargs="+", help="blind question sets to fit on (`make train` names the tuning halves)")
     p.set_defaults(func=cmd_rank_train)
 
-    p = sub.add_parser("bench", help="print latency, load time, memory (and handler/e2e throughput)")
+    p = sub.add_parser("bench", help="print latency, load time, memory, handler throughput and flood figures")
     json_option(p)
     p.add_argument("--questions", default=str(Path(__file__).resolve().parent.parent.parent / "shared/eval/dev.yaml"))
     p.add_argument("--no-handlers", action="store_true", help="skip the Telegram handler benchmark")
-    p.add_argument("--e2e", action="store_true", help="also run the end-to-end emulator benchmark")
     p.add_argument("--web", action="store_true",
                    help="also measure the web page: search p99, page weight, first render in headless Chromium")
     p.set_defaults(func=cmd_bench)

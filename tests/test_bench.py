@@ -21,7 +21,7 @@ def test_percentile():
 
 
 def test_hostile_messages_are_at_most_one_telegram_message_and_cover_every_kind(live):
-    from ropbot.bench.latency import HOSTILE_KINDS, MAX_MESSAGE, hostile_messages
+    from ropbot.bench.hostile import HOSTILE_KINDS, MAX_MESSAGE, hostile_messages
 
     messages = hostile_messages(live.current.corpus, per_kind=3)
     assert {kind for kind, _ in messages} == set(HOSTILE_KINDS) and len(messages) == 3 * len(HOSTILE_KINDS)

@@ -1,8 +1,8 @@
 """The handler load benchmark's mechanics (its speed is printed by `ropbot bench`, never asserted)."""
 from __future__ import annotations
 
+from ropbot.bench.telegram import handler_load
 from ropbot.engine import Engine
-from ropbot.telegram.loadtest import handler_load
 
 
 def test_handler_load_runs_every_message_in_rounds_without_errors(engine: Engine) -> None:

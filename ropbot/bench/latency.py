@@ -6,7 +6,6 @@ import logging
 import random
 import resource
 import statistics
-import string
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +17,7 @@ from ..live import LiveKnowledge
 from ..matcher import Matcher
 from ..model import Corpus, Topic
 from ..normalize import Normalizer, vocabulary_of
+from .hostile import hostile_messages
 from .stats import percentile
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _questions(path: Path) -> list[str]:
     return []
 
 
-def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e2e: bool = False,
+def run_bench(settings: Settings, questions_path: Path, handlers: bool = True,
               repeat: int = 20, web: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     live = LiveKnowledge(settings.corpus_dir, settings.intents_dir, settle_heap=True)
@@ -67,7 +67,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     rss_mb = _bot_rss_mb()
     # The channel figures run before the 100x index exists: a heap that size slows Python's
     # garbage collector for everything after it, which is not the bot's own cost.
-    channel = _channel_figures(settings, handlers, e2e) if handlers or e2e else {}
+    channel = _channel_figures(settings) if handlers else {}
     if web:  # the page's figures need selenium and Chromium only for the first render
         from .web import figures as web_figures
 
@@ -95,47 +95,6 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True, e
     report.update(chart_figures)
     report["rss_mb_peak_all"] = _peak_rss_mb()
     return report
-
-
-MAX_MESSAGE = 4096  # Telegram's limit for one text message
-HOSTILE_KINDS = ("words", "examples", "shuffled", "one_word", "compounds", "digits", "printable", "unicode",
-                 "emoji", "crisis", "numbers")
-
-
-def hostile_messages(corpus: Corpus, per_kind: int = 30, seed: int = 4096) -> list[tuple[str, str]]:
-    """(kind, text) pairs of at most 4,096 characters, each kind costly in its own way: many
-    unknown words (typo correction, compound splitting), one endless word, digit runs (masking,
-    lookups), scripts and symbols, and crisis words (every term of the lexicon tried)."""
-    rng = random.Random(seed)
-    real = [e for e in corpus.entries() if e.answerable]
-    words = sorted({w for e in real for t in (e.text, e.plain, *e.examples) for w in t.split()})
-    examples = [x for e in real for x in e.examples]
-    crisis = "jeg vil ta livet mitt overdose piller henge i kveld nå kniv slå puster ikke våkner".split()
-
-    def make(kind: str) -> str:
-        if kind == "words":
-            return " ".join(rng.choice(words) for _ in range(800))
-        if kind == "examples":
-            return " ".join(rng.choice(examples) for _ in range(80))
-        if kind == "shuffled":  # every word a typo no cache has seen
-            return " ".join("".join(rng.sample(w, len(w))) for w in (rng.choice(words) for _ in range(800)))
-        if kind == "one_word":
-            return "".join(rng.choice("abcdefghijklmnopqrstuvwxyzæøå") for _ in range(MAX_MESSAGE))
-        if kind == "compounds":
-            return " ".join("".join(rng.choice(words) for _ in range(5)) for _ in range(150))
-        if kind == "digits":
-            return " ".join(str(rng.randrange(10 ** 11)) for _ in range(400))
-        if kind == "printable":
-            return "".join(rng.choice(string.printable) for _ in range(MAX_MESSAGE))
-        if kind == "unicode":
-            return "".join(chr(rng.randrange(32, 0x2FFF)) for _ in range(MAX_MESSAGE))
-        if kind == "emoji":
-            return "😭🔪" * 1024
-        if kind == "crisis":
-            return " ".join(rng.choice(crisis) for _ in range(900))
-        return " ".join(f"anbefaling {rng.randrange(200)}" for _ in range(400))
-
-    return [(kind, make(kind)[:MAX_MESSAGE]) for kind in HOSTILE_KINDS for _ in range(per_kind)]
 
 
 def worst_message(engine: Engine, per_kind: int = 30) -> dict[str, Any]:
@@ -189,19 +148,16 @@ def _bench_100x(live: LiveKnowledge, questions: list[str]) -> tuple[list[float],
     return latencies, index_s, len(entries)
 
 
-def _channel_figures(settings: Settings, handlers: bool, e2e: bool) -> dict[str, Any]:
+def _channel_figures(settings: Settings) -> dict[str, Any]:
     try:
-        from ..telegram import loadtest
+        from . import telegram as loadtest
     except ImportError as exc:  # the Telegram channel is optional for the core figures
         log.warning("Telegram load test unavailable: %s", exc)
         return {}
     out: dict[str, Any] = {}
-    if handlers:
-        out.update(loadtest.handler_load(settings))
-        out.update(_with_store(settings, loadtest))
-        out.update(loadtest.flood_load(settings))
-    if e2e:
-        out.update(loadtest.e2e_load())
+    out.update(loadtest.handler_load(settings))
+    out.update(_with_store(settings, loadtest))
+    out.update(loadtest.flood_load(settings))
     return out
 
 

@@ -5,6 +5,6 @@ handlers), `context` (the typed handler context), `views` (plain functions that 
 screens), `render` (Reply → HTML chunks and keyboards), `callbacks` (the button data
 codec), `hooks` (the store interface), `texts` (user-facing wording), `admin` (admin
 commands and the store's wiring), `testing` (the test backend: offline Bot API, fake
-bot, update builders, memory recorder), `loadtest` (the benchmark). The /roller
+bot, update builders, memory recorder). Its load benchmark is `ropbot/bench/telegram.py`. The /roller
 service list is core (`ropbot/services.py`): the web page filters by it too.
 """

@@ -1,7 +1,6 @@
 """End-to-end load: many users talk to ropbot through the Bot API emulator at once.
 
-Used by `ropbot bench --e2e` (via ropbot.telegram.loadtest.e2e_load, which loads
-this file by path) and runnable on its own:
+Run by `make bench` after `ropbot bench`, or on its own:
 
     .venv/bin/python tests/e2e/load.py --users 200 --messages 20
 
@@ -40,12 +39,12 @@ for path in (str(HERE), str(ROOT)):
 from tg_emulator import BOT_TOKEN, BotMessage, BotThread, Emulator, EmulatorRequest, emulator_available  # noqa: E402
 
 from ropbot.bench.stats import percentile  # noqa: E402
+from ropbot.bench.telegram import STICKER, Script, questions  # noqa: E402
 from ropbot.config import Settings  # noqa: E402
 from ropbot.engine import Engine  # noqa: E402
 from ropbot.live import LiveKnowledge  # noqa: E402
 from ropbot.telegram import callbacks as cb  # noqa: E402
 from ropbot.telegram.app import build_application  # noqa: E402
-from ropbot.telegram.loadtest import STICKER, Script, questions  # noqa: E402
 
 # Buttons whose press sends a new message (edits in place cannot be told apart from silence here).
 NEW_MESSAGE_OPS = {cb.SHOW, cb.SECTION, cb.CHAPTER, cb.CHAPTERS, cb.ROLES, cb.UNPLACED, cb.TERMS}

@@ -1,44 +1,39 @@
 """Load benchmarks for the Telegram channel, used by `ropbot bench`.
 
-Two figures, because the Bot API emulator tops out at a few hundred requests
-per second and so cannot show the bot's own capacity:
-
 * `handler_load`: the full handler stack in-process, through
   `application.process_update`, on the test backend (`testing.FakeBot`) with a
-  request that keeps no call log. Telegram's
-  rate limiter is off here: it would cap the figure at Telegram's 30
-  messages/s instead of measuring ropbot.
-* `e2e_load`: real HTTP through the telegram-test-api emulator. The driver
-  lives in tests/e2e/load.py (with the emulator adapter, which must stay out
-  of the product) and is loaded from there by path.
+  request that keeps no call log. Telegram's rate limiter is off here: it would
+  cap the figure at Telegram's 30 messages/s instead of measuring ropbot.
+* `flood_load`: another chat's reply latency while one chat floods.
+
+The end-to-end load through the Bot API emulator is a program of the tests
+(tests/e2e/load.py, run by `make bench`): it needs the emulator adapter, which
+stays out of the product, and the emulator tops out at a few hundred requests
+per second, so it cannot show the bot's own capacity anyway.
 """
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import logging
 import random
 import statistics
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from telegram import Update
 
-from ..bench.latency import hostile_messages
-from ..bench.stats import percentile
 from ..config import Settings
 from ..engine import Engine
 from ..live import LiveKnowledge
-from . import texts
-from .hooks import Recorder
-from .testing import FakeBot, OfflineRequest
+from ..telegram import texts
+from ..telegram.hooks import Recorder
+from ..telegram.testing import FakeBot, OfflineRequest
+from .hostile import hostile_messages
+from .stats import percentile
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parents[2]
-E2E_DRIVER = ROOT / "tests" / "e2e" / "load.py"
 BOT = {"id": 4711, "is_bot": True, "first_name": "ropbot", "username": "ropbot_bench_bot",
        "can_join_groups": True, "supports_inline_queries": True}
 STICKER = {"file_id": "s", "file_unique_id": "s", "width": 512, "height": 512, "is_animated": False,
@@ -303,14 +298,3 @@ async def _flood_load(settings: Settings, engine: Engine, flood: int, asks: int,
         "flood_other_p99_ms": round(percentile(latencies, 0.99), 2),
         "flood_other_max_ms": round(max(latencies, default=0.0), 2)
     }
-
-
-def e2e_load(users: int = 200, messages: int = 20, **kwargs: Any) -> dict:
-    """Throughput, latency and lost replies through the Bot API emulator (needs node + npm ci)."""
-    if not E2E_DRIVER.is_file():
-        raise RuntimeError(f"{E2E_DRIVER} not found: the e2e benchmark needs a source checkout")
-    spec = importlib.util.spec_from_file_location("ropbot_e2e_load", E2E_DRIVER)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.run(users=users, messages=messages, **kwargs)
