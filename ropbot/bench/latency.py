@@ -60,11 +60,13 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True,
     questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
 
     latencies = _timed(engine.handle, questions * repeat)
-    hostile = worst_message(engine)
     # The crisis check alone, on the same messages: what it adds to every reply's latency.
     crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
     rss_mb = _bot_rss_mb()
+    # After the memory figure: hostile messages fill the per-word caches with words no user
+    # types, which is an attacker's cost, not the bot's.
+    hostile = worst_message(engine)
     # The channel figures run before the 100x index exists: a heap that size slows Python's
     # garbage collector for everything after it, which is not the bot's own cost.
     channel = _channel_figures(settings) if handlers else {}
