@@ -113,3 +113,20 @@ def test_the_emulator_refuses_an_album_telegram_would_refuse(emulator: Emulator,
     assert response.status_code == 200
     stored = [BotMessage.of(m) for m in http.post(f"{emulator.url}/getUpdatesHistory", json={"token": token}).json()["result"]]
     assert [(m.upload or {}).get("width") for m in stored] == [40, 40]  # only the good album
+
+
+def test_the_emulator_sends_a_single_photo(emulator: Emulator, http: httpx.Client) -> None:
+    """sendPhoto (ropbot does not use it yet): an upload, then the same photo again by its file_id."""
+    token = "998:ropbot-e2e-probe"
+    with Image.new("RGB", (30, 10), "white") as image:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+    response = http.post(f"{emulator.url}/bot{token}/sendPhoto", data={"chat_id": "6", "caption": "én"},
+                         files={"photo": ("p.png", buffer.getvalue())})
+    assert response.status_code == 200
+    first = response.json()["result"]
+    assert first["caption"] == "én" and first["chat"]["id"] == 6 and first["date"] < 10_000_000_000
+    assert (first["photo"][0]["width"], first["photo"][0]["height"]) == (30, 10)
+    again = http.post(f"{emulator.url}/bot{token}/sendPhoto",
+                      json={"chat_id": 6, "photo": first["photo"][0]["file_id"]}).json()["result"]
+    assert again["photo"] == first["photo"] and again["message_id"] > first["message_id"]
