@@ -139,7 +139,7 @@ def recorder() -> MemoryRecorder:
 
 # Modules that run the whole system many times over; `make test-fast` leaves them out.
 SLOW_MODULES = frozenset({"test_publish_kill", "test_attack", "test_blind_sets", "test_loadtest", "test_web_browser",
-                          "test_e2e", "test_crisis", "test_eval_floor"})
+                          "test_e2e", "test_e2e_stats", "test_crisis", "test_eval_floor"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

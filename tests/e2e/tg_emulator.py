@@ -8,8 +8,11 @@ Three pieces, all test-only (the product code never imports this file):
   is_bot, sendMessage dates in milliseconds, edit methods return null,
   callback queries lack chat_instance, setMyCommands/sendChatAction/
   answerInlineQuery give HTTP 500, getUpdates ignores its timeout).
+  sendPhoto, sendMediaGroup and getFile are not in the package: emulator.js
+  adds them and answers them as Telegram does, so they pass through unchanged.
 * `UserClient` plays a Telegram user through the emulator's client endpoints
-  (/sendMessage, /sendCommand, /sendCallback, /getUpdates, /getUpdatesHistory).
+  (/sendMessage, /sendCommand, /sendCallback, /getUpdates, /getUpdatesHistory),
+  and fetches photos the bot sent back through getFile and the file URL.
 
 `BotThread` runs the real Application (polling) on its own event loop.
 """
@@ -293,6 +296,28 @@ class BotMessage:
                 return b["callback_data"]
         raise AssertionError(f"no button {label_start!r} in {self.labels()}")
 
+    @property
+    def photo(self) -> dict[str, Any] | None:
+        """The largest PhotoSize of a photo message (emulator.js stores one, the upload itself)."""
+        sizes = self.raw["message"].get("photo") or []
+        return max(sizes, key=lambda size: size["width"] * size["height"]) if sizes else None
+
+    @property
+    def upload(self) -> dict[str, Any] | None:
+        """What emulator.js read from the uploaded photo: filename, bytes, width, height, sha256."""
+        upload: dict[str, Any] | None = self.raw["message"].get("ropbot_upload")
+        return upload
+
+    @property
+    def media_group_id(self) -> str | None:
+        group: str | None = self.raw["message"].get("media_group_id")
+        return group
+
+    @property
+    def caption(self) -> str | None:
+        caption: str | None = self.raw["message"].get("caption")
+        return caption
+
 
 class Timeout(AssertionError):
     pass
@@ -370,6 +395,14 @@ class UserClient:
             got.extend(self.poll())
             time.sleep(0.02)
         return got
+
+    def download(self, file_id: str) -> bytes:
+        """The bytes of a file the bot uploaded, the way the Bot API serves them: getFile, then
+        the file URL (emulator.js keeps uploads as long as the emulator keeps messages)."""
+        found = self._post(f"/bot{self.token}/getFile", {"file_id": file_id})
+        response = self.http.get(f"{self.base}/file/bot{self.token}/{found['result']['file_path']}")
+        response.raise_for_status()
+        return response.content
 
     def history(self) -> list[dict[str, Any]]:
         return self._post("/getUpdatesHistory", {"token": self.token}).get("result") or []
