@@ -49,6 +49,7 @@ PAIR_CUES = ("intent", "now", "past", "professional", "frame", "negation", "self
 FUZZY_MAX = 30  # longer "words" are no typo of a lexicon word, and their deletions cost O(n²)
 FUZZY_MIN = 6  # shorter words are too often one letter away from an unrelated word
 GAP = 2        # words allowed where a term says `~`
+MAX_WORD = 40
 MAX_WORDS = 200  # a message's first words carry the signal; bounded work per message
 
 _SPLIT = re.compile(r"[.!?\n;:]+")
@@ -67,7 +68,9 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
+    """Folded words, each cut to MAX_WORD letters: no danger word is longer, and a 4,000-letter
+    run would otherwise cost its n-grams in full."""
+    return [w[:MAX_WORD] for w in _WORD.findall(fold(text))]
 
 
 def sentences(text: str) -> list[list[str]]:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from .model import Corpus, Entry, Role, Term, Topic
-from .normalize import Normalizer
+from .normalize import MAX_WORDS, Normalizer
 from .reply import Hit
 
 _WORD = re.compile(r"[0-9a-zæøåäöüé]+")
@@ -160,7 +160,7 @@ class Matcher:
             focus_raw, focus_best = entry_raw, entry_best
         qstring = " ".join(sorted(query))
         fuzzy = self._fuzzy(qstring, leaders)
-        grams = self._grams(_grams(text), leaders, self.grams_of)
+        grams = self._grams(_grams(text, MAX_WORDS), leaders, self.grams_of)
         groups = self._group_weights(analysis.groups)
         total = sum(w for _, w in groups)
         doc_terms = self.doc_terms
@@ -254,10 +254,12 @@ def _examples(item: Entry | Term) -> tuple[str, ...]:
     return (item.title, *item.examples)
 
 
-def _grams(text: str) -> set[str]:
+def _grams(text: str, limit: int | None = None) -> set[str]:
+    """Character n-grams of the words of `text`; a message's are read from its first `limit`
+    words, the ones the normaliser reads too, so 4,096 characters cost no more than a long story."""
     lo, hi = GRAMS
     out: set[str] = set()
-    for word in _WORD.findall(text.lower()):
+    for word in _WORD.findall(text.lower())[:limit]:
         padded = f" {word} "
         for n in range(lo, min(hi, len(padded)) + 1):
             for k in range(len(padded) - n + 1):

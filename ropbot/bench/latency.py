@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import Settings
 from ..engine import Engine
-from ..live import LiveKnowledge
+from ..live import LiveKnowledge, settle
 from ..matcher import Matcher
 from ..model import Corpus, Topic
 from ..normalize import Normalizer, vocabulary_of
@@ -64,6 +64,7 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True,
     crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
     rss_mb = _bot_rss_mb()
+    settle()  # as the running bot is: its modules imported, then the heap settled (live.settle)
     # After the memory figure: hostile messages fill the per-word caches with words no user
     # types, which is an attacker's cost, not the bot's.
     hostile = worst_message(engine)
@@ -103,10 +104,16 @@ def worst_message(engine: Engine, per_kind: int = 30) -> dict[str, Any]:
     """Engine time of the costliest hostile message, after a warm-up on ordinary questions:
     each hostile message is new to every cache, as an attacker's would be."""
     messages = hostile_messages(engine.knowledge.corpus, per_kind)
-    times = [(ms, kind) for (kind, _), ms in zip(messages, _timed(engine.handle, [t for _, t in messages]), strict=False)]
-    worst_ms, worst_kind = max(times)
+    times: list[tuple[float, float, str]] = []
+    for kind, text in messages:
+        cpu, wall = time.thread_time(), time.perf_counter()
+        engine.handle(text)
+        times.append(((time.perf_counter() - wall) * 1000, (time.thread_time() - cpu) * 1000, kind))
+    worst_ms, _, worst_kind = max(times)
     return {"worst_message_ms": round(worst_ms, 2), "worst_message_kind": worst_kind,
-            "hostile_messages": len(times), "hostile_p99_ms": round(percentile([t for t, _ in times], 0.99), 2)}
+            # The engine's own CPU time: on a shared machine, wall time also counts the neighbours.
+            "worst_message_cpu_ms": round(max(cpu for _, cpu, _ in times), 2),
+            "hostile_messages": len(times), "hostile_p99_ms": round(percentile([t for t, _, _ in times], 0.99), 2)}
 
 
 def _timed(call: Callable[[str], object], texts: list[str]) -> list[float]:
