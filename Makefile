@@ -48,7 +48,7 @@ BLIND := tests/data/blind
 ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml
 train: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml \
+	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml \
 		--ordinary $(ORDINARY)
 	$(BIN)/ropbot rank-train $(ORDINARY)
 

@@ -365,7 +365,11 @@ class CrisisRules:
             masked = _mask(tokens, self.figurative.scan(tokens))
             if len(masked) < len(tokens) or masked != tokens:
                 signals.add("figurative")
-            found = {signal for signal, _, _ in self.index.scan(masked)}
+            hits = self.index.scan(masked)
+            # «for en time siden»: a recent time (`now`) inside a phrase that alone says `past`
+            recent = [(start, end) for signal, start, end in hits if signal == "now"]
+            found = {signal for signal, start, end in hits
+                     if signal != "past" or not any(start < e and s < end for s, e in recent)}
             found.update(concept for concept, need in self.combos if need <= found)
             signals |= found
             concepts = found & set(CONCEPTS)
