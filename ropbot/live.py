@@ -24,7 +24,8 @@ from .matcher import Matcher, Ranker
 from .model import Corpus
 from .normalize import Lexicon, Normalizer, vocabulary_of
 from .offtopic import OffTopic
-from .services import ServiceGroups
+from .services import Service, ServiceGroups
+from .services import services as services_of
 from .validate import Problem, format_problems
 from .wordlist import frequency
 from .yamlio import YamlError
@@ -61,6 +62,10 @@ class Knowledge:
             if found is not None:
                 self.memo[key] = found
         return found
+
+    def services(self) -> tuple[Service, ...]:
+        """The services behind /roller and the web page's filter, derived once per snapshot."""
+        return self.derived("services", lambda: services_of(self.corpus, self.service_groups))
 
 
 def build(corpus: Corpus, intents_dir: Path) -> Knowledge:

@@ -92,9 +92,10 @@ class Normalizer:
         self.lexicon = lexicon
         self.vocabulary: frozenset[str] = frozenset(vocabulary)
         self._vocab_list = sorted(w for w in self.vocabulary if len(w) >= 4)
-        self._by_length: dict[int, list[str]] = {}
-        for n in range(5, MAX_WORD + 1):  # every length a typo correction can be asked for
-            self._near_length(n)
+        # Vocabulary words whose length lets fuzz.ratio reach 84 against a word of length n: the
+        # ratio is at most 2·min/(n+m). One list per length a correction is asked for (5..MAX_WORD).
+        self._near_length = {n: [w for w in self._vocab_list if 200 * min(n, len(w)) >= 84 * (n + len(w))]
+                             for n in range(5, MAX_WORD + 1)}
         # Snowball stemmers keep state while stemming, so each normaliser has its own and a lock:
         # a reload builds a new index in another thread while messages are being answered.
         self._snowball = snowballstemmer.stemmer("norwegian")
@@ -132,16 +133,9 @@ class Normalizer:
             return None
         # Only words of a near length can reach the cut-off; the sorted order is kept, so the
         # first best match is the one a search of the whole list would return.
-        hit = process.extractOne(word, self._near_length(len(word)), scorer=fuzz.ratio, score_cutoff=84)
+        near = self._near_length.get(len(word), self._vocab_list)  # words are cut to MAX_WORD before this
+        hit = process.extractOne(word, near, scorer=fuzz.ratio, score_cutoff=84)
         return hit[0] if hit else None
-
-    def _near_length(self, n: int) -> list[str]:
-        """Vocabulary words whose length lets fuzz.ratio reach 84 against a word of length n:
-        the ratio is at most 2·min/(n+m), so m lies within about n·0.19 of n."""
-        lists = self._by_length
-        if n not in lists:
-            lists[n] = [w for w in self._vocab_list if 200 * min(n, len(w)) >= 84 * (n + len(w))]
-        return lists[n]
 
     def _split(self, word: str) -> tuple[str, str] | None:
         """A compound's head and tail, both content words («rus|behandling»); a part that is a

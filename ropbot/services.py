@@ -88,10 +88,6 @@ def services(corpus: Corpus, known: ServiceGroups) -> tuple[Service, ...]:
     return tuple(out)
 
 
-def service(corpus: Corpus, known: ServiceGroups, slug: str) -> Service | None:
-    return next((s for s in services(corpus, known) if s.slug == slug), None)
-
-
 def slugify(value: str) -> str:
     folded = unicodedata.normalize("NFKD", value.lower().replace("ø", "o").replace("æ", "ae"))
     ascii_only = folded.encode("ascii", "ignore").decode("ascii")

@@ -110,7 +110,7 @@ def test_every_corpus_button_fits_in_64_bytes(engine: Engine) -> None:
     screens += [views.section(engine, s.number, "staff") for c in corpus.chapters for s in c.sections]
     screens += [views.chapter(engine, c.number, "staff") for c in corpus.chapters]
     screens += [views.service(engine, s.slug, "staff")
-                for s in views.svc.services(corpus, engine.knowledge.service_groups)]
+                for s in engine.knowledge.services()]
     checked = 0
     for screen in filter(None, screens):
         for row in (screen.keyboard.inline_keyboard if screen.keyboard else ()):

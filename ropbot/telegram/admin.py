@@ -74,14 +74,17 @@ class AdminDeps:
     def db(self) -> Store:
         """The store, for work that `_work` runs only once it has checked the store is there."""
         if self.store is None:
-            raise StoreError("store unavailable", "Databasen er ikke tilgjengelig: " + (self.error or "ukjent feil"))
+            raise self.missing()
         return self.store
 
     @property
     def pub(self) -> Publisher:
         if self.publisher is None:
-            raise StoreError("store unavailable", "Databasen er ikke tilgjengelig: " + (self.error or "ukjent feil"))
+            raise self.missing()
         return self.publisher
+
+    def missing(self) -> StoreError:
+        return StoreError("store unavailable", "Databasen er ikke tilgjengelig: " + (self.error or "ukjent feil"))
 
 
 # --- wiring ---------------------------------------------------------------------------------

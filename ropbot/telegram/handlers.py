@@ -23,18 +23,10 @@ from ..crisis import ACUTE
 from ..intents import Audience
 from ..privacy import error_where
 from . import texts, views
-from .context import AUDIENCE_KEY, Context, Deps, Handler
+from .context import AUDIENCE_KEY, Context, Handler
 from .render import Screen, esc
 
 log = logging.getLogger(__name__)
-
-def deps(context: Context) -> Deps:
-    return context.deps
-
-
-def audience_of(context: Context) -> Audience:
-    return context.audience
-
 
 async def restore_audience(update: object, context: Context) -> None:
     """Runs before every handler: a private chat with no audience yet (a new chat, or the
@@ -45,12 +37,10 @@ async def restore_audience(update: object, context: Context) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return
-    stored = deps(context).recorder.user_audience(user.id)
+    stored = context.deps.recorder.user_audience(user.id)
     data[AUDIENCE_KEY] = stored if stored in (Audience.STAFF, Audience.RELATIVE) else Audience.STAFF
 
 
-def set_audience(context: Context, audience: Audience) -> None:
-    context.audience = audience
 
 
 def user_facing(func: Handler) -> Handler:
@@ -65,7 +55,7 @@ def user_facing(func: Handler) -> Handler:
         await func(update, context)
         user = update.effective_user
         if user is not None and not context.skip_touch:
-            deps(context).recorder.touch_user(user.id, audience_of(context))
+            context.deps.recorder.touch_user(user.id, context.audience)
 
     return wrapper
 
@@ -102,69 +92,69 @@ def _user_id(update: Update) -> int | None:
 
 @user_facing
 async def cmd_start(update: Update, context: Context) -> None:
-    d = deps(context)
+    d = context.deps
     if context.args:
-        screen, audience = views.deep_link(d.engine, context.args[0], audience_of(context))
-        set_audience(context, audience)
+        screen, audience = views.deep_link(d.engine, context.args[0], context.audience)
+        context.audience = audience
     else:
-        screen = views.start(d.engine, audience_of(context))
+        screen = views.start(d.engine, context.audience)
     await reply(update, context, screen)
 
 
 @user_facing
 async def cmd_help(update: Update, context: Context) -> None:
-    await reply(update, context, views.help_screen(deps(context).engine, context.bot.username))
+    await reply(update, context, views.help_screen(context.deps.engine, context.bot.username))
 
 
 @user_facing
 async def cmd_number(update: Update, context: Context) -> None:
-    d = deps(context)
-    screen, audience = views.number(d.engine, d.recorder, _user_id(update), audience_of(context), context.args or [])
-    set_audience(context, audience)
+    d = context.deps
+    screen, audience = views.number(d.engine, d.recorder, _user_id(update), context.audience, context.args or [])
+    context.audience = audience
     await reply(update, context, screen)
 
 
 @user_facing
 async def cmd_chapters(update: Update, context: Context) -> None:
-    screen = views.chapters(deps(context).engine, audience_of(context))
+    screen = views.chapters(context.deps.engine, context.audience)
     await reply(update, context, _with_web_page(update, context, screen))
 
 
 @user_facing
 async def cmd_roles(update: Update, context: Context) -> None:
-    await reply(update, context, _with_web_page(update, context, views.roles(deps(context).engine)))
+    await reply(update, context, _with_web_page(update, context, views.roles(context.deps.engine)))
 
 
 def _with_web_page(update: Update, context: Context, screen: Screen) -> Screen:
     chat = update.effective_chat
     private = chat is not None and chat.type == ChatType.PRIVATE
-    return views.with_web_page(screen, deps(context).settings.web_url, private, audience_of(context))
+    return views.with_web_page(screen, context.deps.settings.web_url, private, context.audience)
 
 
 @user_facing
 async def cmd_relative(update: Update, context: Context) -> None:
-    set_audience(context, Audience.RELATIVE)
-    await reply(update, context, views.audience_switch(deps(context).engine, Audience.RELATIVE))
+    context.audience = Audience.RELATIVE
+    await reply(update, context, views.audience_switch(context.deps.engine, Audience.RELATIVE))
 
 
 @user_facing
 async def cmd_staff(update: Update, context: Context) -> None:
-    set_audience(context, Audience.STAFF)
-    await reply(update, context, views.audience_switch(deps(context).engine, Audience.STAFF))
+    context.audience = Audience.STAFF
+    await reply(update, context, views.audience_switch(context.deps.engine, Audience.STAFF))
 
 
 @user_facing
 async def cmd_glossary(update: Update, context: Context) -> None:
-    d = deps(context)
-    screen, audience = views.glossary(d.engine, d.recorder, _user_id(update), audience_of(context),
+    d = context.deps
+    screen, audience = views.glossary(d.engine, d.recorder, _user_id(update), context.audience,
                                       context.args or [])
-    set_audience(context, audience)
+    context.audience = audience
     await reply(update, context, screen)
 
 
 @user_facing
 async def cmd_about(update: Update, context: Context) -> None:
-    d = deps(context)
+    d = context.deps
     await reply(update, context, views.about(d.engine, d.settings))
 
 
@@ -209,23 +199,23 @@ async def on_text(update: Update, context: Context) -> None:
     text = message.text
     if message.chat.type != ChatType.PRIVATE:
         text = strip_mention(message, context.bot.username)
-    d = deps(context)
+    d = context.deps
     if flooding(context):
         # A flood gets one kind word per window and no engine work, but never loses a crisis card.
         safety = d.engine.knowledge.crisis.assess(text)
         if safety.level == ACUTE:
-            await reply(update, context, views.crisis_card(d.engine.handle(text, audience_of(context))))
+            await reply(update, context, views.crisis_card(d.engine.handle(text, context.audience)))
         elif warn_once(context):
             await reply(update, context, Screen((esc(texts.SLOW_DOWN),)))
         context.skip_touch = True
         return
-    audience = audience_of(context)
+    audience = context.audience
     asked, latency_ms = views.ask(d.engine, audience, text)
     acute = asked.urgency == ACUTE
     if acute:  # the card goes out first, on its own and with no buttons, before the store is touched
         await reply(update, context, views.crisis_card(asked))
     result = views.recorded(d.recorder, _user_id(update), audience, text, asked, latency_ms, card_sent=acute)
-    set_audience(context, result.reply.audience)
+    context.audience = result.reply.audience
     if result.query_id is not None and result.reply.audience == audience:
         context.skip_touch = True  # recording the question already noted the user as active
     if result.screen is not None:
@@ -304,10 +294,10 @@ async def on_callback(update: Update, context: Context) -> None:
         return
     message = query.message if isinstance(query.message, Message) else None
     markup = message.reply_markup if message is not None else None
-    d = deps(context)
+    d = context.deps
     data = query.data if isinstance(query.data, str) else None
     outcome = views.press(d.engine, d.recorder, data, user_id=query.from_user.id,
-                          audience=audience_of(context), markup=markup)
+                          audience=context.audience, markup=markup)
     await query.answer(outcome.toast, show_alert=outcome.alert)
     if outcome.forgotten:
         context.skip_touch = True
@@ -316,7 +306,7 @@ async def on_callback(update: Update, context: Context) -> None:
         if context.user_data is not None:
             context.user_data.clear()
     elif outcome.audience:
-        set_audience(context, outcome.audience)
+        context.audience = outcome.audience
     await carry_out(context, query.from_user.id, message, outcome)
 
 
@@ -357,7 +347,7 @@ async def on_inline(update: Update, context: Context) -> None:
     query = update.inline_query
     if query is None:
         return
-    results, button = views.inline_results(deps(context).engine, query.query)
+    results, button = views.inline_results(context.deps.engine, query.query)
     await query.answer(results, cache_time=300, is_personal=False, button=button)
 
 

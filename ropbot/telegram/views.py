@@ -28,7 +28,6 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from .. import compose
-from .. import services as svc
 from ..config import Settings
 from ..engine import Engine
 from ..intents import Audience
@@ -361,7 +360,7 @@ def unplaced(engine: Engine) -> Screen:
 
 @per_snapshot
 def roles(engine: Engine) -> Screen:
-    found = _services(engine)
+    found = engine.knowledge.services()
     rows = [[button(s.name, cb.encode(cb.SERVICE, s.slug, edit=True))] for s in found]
     return _screen([Part("heading", texts.ROLES_HEADING), Part("body", texts.ROLES_BODY)], rows)
 
@@ -369,7 +368,7 @@ def roles(engine: Engine) -> Screen:
 @per_snapshot
 def service(engine: Engine, slug: str, audience: Audience) -> Screen | None:
     corpus = engine.knowledge.corpus
-    found = next((s for s in _services(engine) if s.slug == slug), None)
+    found = next((s for s in engine.knowledge.services() if s.slug == slug), None)
     if found is None:
         return None
     parts = [Part("heading", found.name)]
@@ -387,11 +386,6 @@ def service(engine: Engine, slug: str, audience: Audience) -> Screen | None:
         rows.append([button(compose.short_label(role), cb.encode(cb.SHOW, role.id))])
     rows.append([button(texts.SERVICES_BACK, cb.encode(cb.ROLES, edit=True))])
     return _screen(parts, rows)
-
-
-def _services(engine: Engine) -> tuple[svc.Service, ...]:
-    k = engine.knowledge
-    return k.derived("services", lambda: svc.services(k.corpus, k.service_groups))
 
 
 # --- /ordliste -----------------------------------------------------------------------------

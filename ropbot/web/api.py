@@ -16,7 +16,6 @@ from ..intents import Audience
 from ..live import Knowledge
 from ..model import Corpus, Entry, Recommendation, Role, Term
 from ..reply import ANSWERS, Decision, Go, Part, Reply
-from ..services import Service, services
 
 AUDIENCES = (Audience.STAFF, Audience.RELATIVE)
 MAX_QUERY = 2000  # the engine reads no further either (engine.MAX_CHARS)
@@ -150,10 +149,6 @@ def _chapter_of(corpus: Corpus, item: Entry | Term) -> str | None:
 # --- filters -------------------------------------------------------------------------------
 
 
-def _services(k: Knowledge) -> tuple[Service, ...]:
-    return k.derived("services", lambda: services(k.corpus, k.service_groups))  # the same memo key /roller uses
-
-
 def _allowed(k: Knowledge, chapter: str | None, service: str | None) -> frozenset[str] | None:
     """Entry ids the filters let through (None: no filter). Unknown values are refused, so the
     per-snapshot memo only ever holds real chapters and services."""
@@ -161,7 +156,7 @@ def _allowed(k: Knowledge, chapter: str | None, service: str | None) -> frozense
         return None
     if chapter is not None and k.corpus.chapter(chapter) is None:
         raise BadRequest("unknown chapter")
-    if service is not None and not any(s.slug == service for s in _services(k)):
+    if service is not None and not any(s.slug == service for s in k.services()):
         raise BadRequest("unknown service")
     return k.derived(("web-filter", chapter, service), lambda: _filter(k, chapter, service))
 
@@ -170,7 +165,7 @@ def _filter(k: Knowledge, chapter: str | None, service: str | None) -> frozenset
     corpus = k.corpus
     ids = {e.id for e in corpus.entries() if chapter is None or _chapter_of(corpus, e) == chapter}
     if service is not None:
-        found = next(s for s in _services(k) if s.slug == service)
+        found = next(s for s in k.services() if s.slug == service)
         roles = (*found.roles, *found.mentioned)
         ids &= {r.id for r in roles} | {ref for r in roles for ref in r.recommendations}
     return frozenset(ids)
@@ -246,6 +241,6 @@ def _meta(k: Knowledge) -> dict[str, Any]:
                       "publisher": g.publisher, "url": g.url, "credit": g.credit},
         "chapters": [{"number": c.number, "title": c.title, "count": counts[c.number]}
                      for c in corpus.chapters if counts.get(c.number)],
-        "services": [{"slug": s.slug, "name": s.name} for s in _services(k)],
+        "services": [{"slug": s.slug, "name": s.name} for s in k.services()],
         "version": corpus.checksum[:12],
     }
