@@ -45,10 +45,11 @@ bench: install
 
 # Refit both models on the tuning halves of the blind sets (the locked halves are only scored).
 BLIND := tests/data/blind
-ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml
+ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml \
+	$(BLIND)/short2-tuning.yaml $(BLIND)/stories2-tuning.yaml $(BLIND)/offtopic2-tuning.yaml
 train: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml \
+	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml $(BLIND)/crisis4-tuning.yaml \
 		--ordinary $(ORDINARY)
 	$(BIN)/ropbot rank-train $(ORDINARY)
 
