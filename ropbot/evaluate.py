@@ -5,12 +5,14 @@ set (a list of `{text, label}` with label acute, concern or none, as tests/data/
 """
 from __future__ import annotations
 
+import re
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import texts as T
 from .bench.stats import percentile
 from .crisis import ACUTE, CONCERN
 from .engine import Engine
@@ -201,10 +203,24 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
     return report
 
 
+def _told_missing(template: str) -> re.Pattern[str]:
+    """A 'does not exist' text as a pattern whose last group is the number asked for."""
+    return re.compile(re.escape(template).replace(re.escape("{}"), r"(\S+?)").replace(r"\{\}", r"(\S+?)") + "$")
+
+
+_NO_NUMBER, _NO_SECTION = _told_missing(T.NO_SUCH_NUMBER), _told_missing(T.NO_SUCH_SECTION)
+
+
 def _looked_up(reply: Any) -> set[str]:
-    """Entry ids a lookup reply shows: the entry itself, or each one when several were asked."""
+    """Entry ids a lookup reply shows: the entry itself, or each one when several were asked. An
+    honest 'does not exist' for a number or section typed counts as looking it up."""
     found = {reply.entry_id} if reply.entry_id else set()
     for part in reply.parts:
+        if part.kind == "body":
+            if m := _NO_NUMBER.match(part.text):
+                found.add("R" + m.groups()[-1])
+            elif m := _NO_SECTION.match(part.text):
+                found.add("S" + m.groups()[-1])
         if part.kind == "heading":
             head = part.text.split(":")[0]
             if head.startswith("Anbefaling "):

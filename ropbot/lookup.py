@@ -70,7 +70,7 @@ class Lookup:
         while i < len(tokens):
             tok = tokens[i]
             if _SECTION.match(tok):
-                announced = i > 0 and tokens[i - 1] in self.section_words
+                announced = i > 0 and self._is_section_word(tokens[i - 1])
                 if tok in known_sections or announced:
                     sections.append(tok)
                     i += 1
@@ -130,6 +130,15 @@ class Lookup:
         # Two typos against the word or one of its inflections («anbefallingen», «anbefaing»).
         return any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2
                    for form in self.recommendation_words if form.startswith(word[:3]) and len(form) >= len(word))
+
+    def _is_section_word(self, tok: str) -> bool:
+        """A section word, its abbreviation («avsn», «kap», «seksj») or one typo («kapitel»): it is
+        only read before a section-shaped number, so a loose match cannot make a lookup of prose."""
+        if tok in self.section_words:
+            return True
+        if len(tok) >= 3 and any(word.startswith(tok) for word in self.section_words):
+            return True
+        return len(tok) >= 6 and any(Levenshtein.distance(tok, word, score_cutoff=1) <= 1 for word in self.section_words)
 
     def _prefixed(self, tok: str) -> int | None:
         if len(tok) >= 2 and tok[0] in self.prefixes and tok[1:].isdigit() and len(tok) <= 3:

@@ -13,7 +13,7 @@ from ropbot.services import services
 from ropbot.web import api
 from ropbot.web.server import CSP, BackgroundServer, page_html
 
-R69 = "hvem følger opp somatisk helse"
+R69 = "hvem følger opp den somatiske helsa?"  # the README's example
 CRISIS = "jeg vil ta livet mitt i kveld"
 
 
