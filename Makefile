@@ -49,7 +49,7 @@ ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/off
 	$(BLIND)/short2-tuning.yaml $(BLIND)/stories2-tuning.yaml $(BLIND)/offtopic2-tuning.yaml
 train: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml $(BLIND)/crisis4-tuning.yaml \
+	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml $(BLIND)/crisis4-tuning.yaml $(BLIND)/crisis5-tuning.yaml \
 		--ordinary $(ORDINARY)
 	$(BIN)/ropbot rank-train $(ORDINARY)
 

@@ -149,6 +149,21 @@ def section_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | No
     return Reply(Decision.BROWSE, tuple(parts), None, section.url, actions, (), audience)
 
 
+def chapter_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | None:
+    """A whole chapter asked for by number («kapittel 7»): its sections, and a button to browse them."""
+    chapter = corpus.chapter(number)
+    if chapter is None:
+        return None
+    parts = [Part("heading", T.CHAPTER_HEADING.format(chapter.number, chapter.title)), Part("body", T.CHAPTER_SECTIONS)]
+    shown = [s for s in chapter.sections if corpus.in_section(s.number) or isinstance(corpus.get(f"S{s.number}"), Role)]
+    parts.extend(Part("bullet", f"{s.number} {s.title}") for s in shown)
+    if chapter.url:
+        parts.append(Part("source", T.OFFICIAL_TEXT, chapter.url))
+    actions = (Action(T.BROWSE_CHAPTER.format(chapter.number), Go.CHAPTER, chapter.number),
+               Action(T.BROWSE_CHAPTERS, Go.CHAPTERS))
+    return Reply(Decision.BROWSE, tuple(parts), None, chapter.url, actions, (), audience)
+
+
 def chapters_reply(corpus: Corpus, audience: Audience, intro: str | None = None) -> Reply:
     parts = [Part("body", intro)] if intro else []
     parts.append(Part("heading", T.CHAPTERS))

@@ -362,7 +362,7 @@ class CrisisRules:
         for raw in sentences(text):
             tokens = [self.index.canonical(w) for w in raw[:budget]]
             budget -= len(tokens)
-            masked = _mask(tokens, self.figurative.scan(tokens))
+            masked = _mask(tokens, self._figures(tokens))
             if len(masked) < len(tokens) or masked != tokens:
                 signals.add("figurative")
             hits = self.index.scan(masked)
@@ -387,6 +387,18 @@ class CrisisRules:
             if budget <= 0:
                 break
         return signals, pairs
+
+    def _figures(self, tokens: list[str]) -> list[tuple[str, int, int]]:
+        """Figures of speech to blank out, except one around an overdose word in a sentence that
+        names a substance: «overdose av julekos» is a figure, «overdose av fentanyl» is not."""
+        spans = self.figurative.scan(tokens)
+        if not spans:
+            return spans
+        hits = self.index.scan(tokens)
+        if not any(signal == "drug" for signal, _, _ in hits):
+            return spans
+        literal = [(s, e) for signal, s, e in hits if signal == "overdose"]
+        return [span for span in spans if not any(s < span[2] and span[1] < e for s, e in literal)]
 
     def vector(self, text: str) -> tuple[dict[str, float], frozenset[str]]:
         signals, pairs = self.signals(text)

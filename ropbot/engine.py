@@ -155,6 +155,9 @@ def _by_number(k: Knowledge, number: int, audience: Audience) -> Reply:
 
 
 def _by_section(k: Knowledge, number: str, audience: Audience) -> Reply:
+    if "." not in number:  # «kapittel 7»
+        chapter = compose.chapter_reply(k.corpus, number, audience)
+        return chapter or Reply(Decision.NUMBER, (Part("body", T.NO_SUCH_CHAPTER.format(number)),), audience=audience)
     role = k.corpus.get(f"S{number}")
     if role is not None:
         return _entry_reply(k, role, audience, decision=Decision.NUMBER)

@@ -209,6 +209,7 @@ def _told_missing(template: str) -> re.Pattern[str]:
 
 
 _NO_NUMBER, _NO_SECTION = _told_missing(T.NO_SUCH_NUMBER), _told_missing(T.NO_SUCH_SECTION)
+_NO_CHAPTER = _told_missing(T.NO_SUCH_CHAPTER)
 
 
 def _looked_up(reply: Any) -> set[str]:
@@ -219,12 +220,14 @@ def _looked_up(reply: Any) -> set[str]:
         if part.kind == "body":
             if m := _NO_NUMBER.match(part.text):
                 found.add("R" + m.groups()[-1])
-            elif m := _NO_SECTION.match(part.text):
+            elif m := _NO_SECTION.match(part.text) or _NO_CHAPTER.match(part.text):
                 found.add("S" + m.groups()[-1])
         if part.kind == "heading":
             head = part.text.split(":")[0]
             if head.startswith("Anbefaling "):
                 found.add("R" + head.removeprefix("Anbefaling ").strip())
+            elif head.startswith("Kapittel ") and head.split()[1].isdigit():
+                found.add("S" + head.split()[1])
             elif head.startswith("Roller og ansvar "):
                 found.add("S" + head.removeprefix("Roller og ansvar ").strip())
             elif head[:1].isdigit():

@@ -19,6 +19,7 @@ from .yamlio import load_file
 _TOKEN = re.compile(r"\b[a-z]\d{1,3}\b|\d+(?:\.\d+)+\.?|\d+\.?|[a-zæøå]+\.?|[#&,+–-]")
 _SECTION = re.compile(r"^\d+(?:\.\d+)+$")
 MAX_NUMBERS = 10  # a list longer than this is not a lookup someone typed on purpose
+MAX_CHAPTER_TOKENS = 6  # «hva står i kapittel 7?» asks for a chapter; «vi leste kapittel 2 i boka i går» does not
 MAX_TOKENS = 200  # a lookup stands near the start; a 4,096-character message is not read to the end
 
 
@@ -42,6 +43,7 @@ class Lookup:
     number_words: Mapping[str, int]
     tens: Mapping[str, int]
     markers: frozenset[str] = frozenset()  # «nr», «nummer»: a number follows
+    chapter_words: frozenset[str] = frozenset()  # «kapittel 7»: a whole chapter
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @classmethod
@@ -54,7 +56,7 @@ class Lookup:
                    words("section"), words("joiners"), words("ranges"),
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
                    {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()},
-                   words("markers"), re.compile(str(data.get("glossary_question") or "(?!)")))
+                   words("markers"), words("chapter"), re.compile(str(data.get("glossary_question") or "(?!)")))
 
     def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
              whole: bool = True) -> Found:
@@ -76,6 +78,11 @@ class Lookup:
                     i += 1
                     i = self._more_sections(tokens, i, sections, known_sections)
                     continue
+            if tok.isdigit() and len(tok) <= 3 and i > 0 and len(tokens) <= MAX_CHAPTER_TOKENS \
+                    and self._is_section_word(tokens[i - 1], self.chapter_words):
+                sections.append(tok)  # «kapittel 7», «kap. 8»: a whole chapter
+                i += 1
+                continue
             prefixed = self._prefixed(tok)
             if prefixed is not None:
                 numbers.append(prefixed)
@@ -131,14 +138,16 @@ class Lookup:
         return any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2
                    for form in self.recommendation_words if form.startswith(word[:3]) and len(form) >= len(word))
 
-    def _is_section_word(self, tok: str) -> bool:
+    def _is_section_word(self, tok: str, words: frozenset[str] | None = None) -> bool:
         """A section word, its abbreviation («avsn», «kap», «seksj») or one typo («kapitel»): it is
-        only read before a section-shaped number, so a loose match cannot make a lookup of prose."""
-        if tok in self.section_words:
+        only read before a section-shaped number (or, for a chapter word, a whole number), so a
+        loose match cannot make a lookup of prose."""
+        words = self.section_words if words is None else words
+        if tok in words:
             return True
-        if len(tok) >= 3 and any(word.startswith(tok) for word in self.section_words):
+        if len(tok) >= 3 and any(word.startswith(tok) for word in words):
             return True
-        return len(tok) >= 6 and any(Levenshtein.distance(tok, word, score_cutoff=1) <= 1 for word in self.section_words)
+        return len(tok) >= 6 and any(Levenshtein.distance(tok, word, score_cutoff=1) <= 1 for word in words)
 
     def _prefixed(self, tok: str) -> int | None:
         if len(tok) >= 2 and tok[0] in self.prefixes and tok[1:].isdigit() and len(tok) <= 3:

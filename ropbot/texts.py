@@ -30,6 +30,7 @@ TO_PRO = "Fagtekst"
 TO_PLAIN = "Enklere språk"
 WHOLE_SECTION = "Hele {}"
 BROWSE_CHAPTERS = "Bla i kapitlene"
+BROWSE_CHAPTER = "Bla i kapittel {}"
 ROLES = "Roller og ansvar"
 
 # Browsing
@@ -37,6 +38,8 @@ SECTION_RECOMMENDATIONS = "Anbefalinger i dette underkapitlet:"
 SECTION_EMPTY = "ropbot har ingen anbefalinger fra dette underkapitlet."
 CHAPTERS = "Kapitler med anbefalinger"
 CHAPTER_LINE = "Kapittel {} {} ({} anbefalinger)"
+CHAPTER_HEADING = "Kapittel {} {}"
+CHAPTER_SECTIONS = "Underkapitler:"
 
 # When ropbot is unsure or cannot answer
 DID_YOU_MEAN = "Kanskje et av disse?"
@@ -44,3 +47,4 @@ EXAMPLES = "Eksempler på spørsmål:"
 EMPTY = "Skriv et spørsmål med ord, så skal jeg prøve å svare. Skriv /hjelp for eksempler."
 NO_SUCH_NUMBER = "Retningslinjen har anbefalingene 1–{}. Anbefaling {} finnes ikke."
 NO_SUCH_SECTION = "Retningslinjen har ikke noe underkapittel {} som ropbot kjenner. Skriv /kapitler for å se kapitlene."
+NO_SUCH_CHAPTER = "Retningslinjen har ikke noe kapittel {} som ropbot kjenner. Skriv /kapitler for å se kapitlene."

@@ -58,3 +58,34 @@ def test_a_number_that_does_not_exist(engine: Engine, message: str):
 @pytest.mark.parametrize("message", ["ta 2.5 mg om morgenen", "møtet er kl 8.30", "han anbefaler oss å vente"])
 def test_numbers_that_are_not_lookups(engine: Engine, message: str):
     assert engine.handle(message).decision != R.Decision.NUMBER
+
+
+@pytest.mark.parametrize("message, heading", [
+    ("avsn 6.10", "6.10"),      # an abbreviated section word
+    ("kapitel 7.8.1", "7.8.1"),  # one typo
+    ("seksj. 8.3.2", "8.3.2"),
+])
+def test_section_words_as_people_shorten_them(engine: Engine, message: str, heading: str):
+    reply = engine.handle(message)
+    assert any(p.kind == "heading" and heading in p.text for p in reply.parts), reply.text()
+
+
+@pytest.mark.parametrize("message, number", [("kapittel 7", "7"), ("kap. 8", "8"), ("chapter 6", "6")])
+def test_a_whole_chapter(engine: Engine, message: str, number: str):
+    reply = engine.handle(message)
+    assert reply.parts[0].kind == "heading" and reply.parts[0].text.startswith(f"Kapittel {number} ")
+    assert any(p.kind == "bullet" and p.text.startswith(f"{number}.") for p in reply.parts)
+    assert R.Action(f"Bla i kapittel {number}", R.Go.CHAPTER, number) in reply.followups
+
+
+@pytest.mark.parametrize("message, told", [("kap 10", "kapittel 10"), ("avsn 11.2", "underkapittel 11.2")])
+def test_a_chapter_or_section_that_does_not_exist(engine: Engine, message: str, told: str):
+    reply = engine.handle(message)
+    assert reply.decision == R.Decision.NUMBER and f"ikke noe {told}" in reply.text()
+
+
+@pytest.mark.parametrize("message", ["del 2 av saken er verre", "vi leste kapittel 2 i boka i går"])
+def test_chapter_words_before_other_numbers(engine: Engine, message: str):
+    # «del» is no chapter word; a chapter that does not exist is told so, never answered with an entry
+    reply = engine.handle(message)
+    assert reply.decision in (R.Decision.NUMBER, R.Decision.FALLBACK, R.Decision.DID_YOU_MEAN), reply.decision
