@@ -16,7 +16,7 @@ from .live import Knowledge, LiveKnowledge
 from .matcher import Ranker
 from .model import Corpus, Entry, Term
 from .normalize import fold
-from .reply import Decision, Hit, Part, Reply
+from .reply import Action, Decision, Go, Hit, Part, Reply
 from .validate import TOTAL_RECOMMENDATIONS
 
 MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejected for length
@@ -32,6 +32,8 @@ TIE_BLEND = 0.07
 # Topics are plain-language pages for relatives; staff get the recommendation or role
 # section when one is nearly as good.
 STAFF_TOPIC_FACTOR = 0.75
+# An answer offers at most this many runners-up as buttons (those above the suggestion level).
+RUNNERS_UP = 2
 
 
 
@@ -117,7 +119,7 @@ class Engine:
                 decision = decide(hits, levels.answer_at, k.corpus, levels)
         entry = k.corpus.get(hits[0].id) if decision == Decision.ANSWER else None
         if entry is not None:
-            return _entry_reply(k, entry, audience, hits=hits)
+            return _with_runners_up(k, _entry_reply(k, entry, audience, hits=hits), hits, levels.suggest_at)
         if theme is not None:
             return compose.off_topic(theme, hits, audience)
         if decision == Decision.DID_YOU_MEAN and not outside:
@@ -179,6 +181,21 @@ def _entry_reply(k: Knowledge, entry: Entry | Term, audience: Audience, view: st
     reply = k.derived(("reply", entry.id, audience, view, decision),
                       lambda: compose.entry_reply(k.corpus, entry, audience, view, decision))
     return replace(reply, hits=hits) if hits else reply
+
+
+def _with_runners_up(k: Knowledge, reply: Reply, hits: tuple[Hit, ...], suggest_at: float) -> Reply:
+    """An answer also offers the next entries that are plausible on their own (a message often
+    raises two topics, or two entries share one): each as a button, after the answer's own."""
+    shown = {a.target for a in reply.followups if a.go is Go.SHOW} | {reply.entry_id}
+    extra = []
+    for hit in hits[1:1 + RUNNERS_UP]:
+        other = k.corpus.get(hit.id)
+        if hit.score >= suggest_at and other is not None and hit.id not in shown:
+            extra.append(Action(compose.short_label(other, 32), Go.SHOW, hit.id))
+    if not extra:
+        return reply
+    views = [a for a in reply.followups if a.go is not Go.SHOW]
+    return replace(reply, followups=(*views, *extra, *(a for a in reply.followups if a.go is Go.SHOW)))
 
 
 def linked(corpus: Corpus | None, a: str, b: str) -> bool:

@@ -177,3 +177,24 @@ def test_credit_line_names_the_guideline_except_on_pages_from_other_sources(engi
     relatives = engine.show("T-parorende-rettigheter")
     assert "helsebiblioteket.no/retningslinjer/rop" not in relatives.source_url
     assert guideline_credit not in relatives.text() and "egne ord" in relatives.text()
+
+
+def test_an_answer_offers_plausible_runners_up_as_buttons(engine: Engine):
+    """Issue 11: a message that raises two topics is answered with the stronger, and the other is
+    offered as a button; an entry below the suggestion level is not offered, nor one shown already."""
+    from ropbot.engine import _with_runners_up
+
+    k = engine.knowledge
+    answer = engine.show("R69")
+    assert answer is not None
+    already = next(a.target for a in answer.followups if a.go is Go.SHOW)
+    def hit(entry_id: str, score: float) -> Hit:
+        return Hit(entry_id, score, 0.0, 0.0, 0.0, 0.0)
+
+    hits = (hit("R69", 0.9), hit(already, 0.8), hit("R3", 0.5), hit("R13", 0.1))
+    out = _with_runners_up(k, answer, hits, suggest_at=0.375)
+    shows = [a.target for a in out.followups if a.go is Go.SHOW]
+    assert shows[0] == "R3" and shows.count(already) == 1 and "R13" not in shows
+    views = [a.go for a in out.followups[:2]]
+    assert Go.SHOW not in views  # the answer's own view buttons stay first
+    assert _with_runners_up(k, answer, hits[:1], suggest_at=0.375) is answer
