@@ -41,6 +41,21 @@ def synthetic_corpus(corpus: Corpus, factor: int = 100, seed: int = 7) -> list[T
     return out
 
 
+def long_messages(corpus: Corpus, count: int = 200, words: int = 120, seed: int = 11) -> list[str]:
+    """Story-length messages (issue 11's 120 words): corpus example questions and plain-language
+    sentences strung together at random, so every word is one the matcher knows and must weigh."""
+    rng = random.Random(seed)
+    real = [e for e in corpus.entries() if e.answerable]
+    pieces = [x for e in real for x in e.examples] + [s.strip() + "." for e in real for s in e.plain.split(".") if s.strip()]
+    out = []
+    for _ in range(count):
+        text: list[str] = []
+        while len(text) < words:
+            text.extend(rng.choice(pieces).split())
+        out.append(" ".join(text[:words]))
+    return out
+
+
 def _questions(path: Path) -> list[str]:
     from ..evaluate import load_questions
 
@@ -60,6 +75,8 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True,
     questions = _questions(questions_path) or [x for e in corpus.entries() for x in e.examples[:1]]
 
     latencies = _timed(engine.handle, questions * repeat)
+    long = long_messages(corpus)
+    long_latencies = _timed(engine.handle, long * 3)
     # The crisis check alone, on the same messages: what it adds to every reply's latency.
     crisis_latencies = _timed(live.current.crisis.assess, questions * repeat)
 
@@ -84,6 +101,8 @@ def run_bench(settings: Settings, questions_path: Path, handlers: bool = True,
         "match_p50_ms": round(percentile(latencies, 0.50), 3),
         "match_p99_ms": round(percentile(latencies, 0.99), 3),
         "match_mean_ms": round(statistics.mean(latencies), 3),
+        "match_p50_ms_120w": round(percentile(long_latencies, 0.50), 3),
+        "match_p99_ms_120w": round(percentile(long_latencies, 0.99), 3),
         **hostile,
         "crisis_p50_ms": round(percentile(crisis_latencies, 0.50), 3),
         "crisis_p99_ms": round(percentile(crisis_latencies, 0.99), 3),
