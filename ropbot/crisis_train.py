@@ -2,11 +2,11 @@
 
 The model is a logistic regression over `crisis.vector()` (character n-grams, words and the
 signals of intents/crisis.yaml). It is fitted on blind-written messages only: the tuning halves
-of the five blind crisis sets (tests/data/blind/crisis-tuning.yaml … crisis5-tuning.yaml), extra
+of the six blind crisis sets (tests/data/blind/crisis-tuning.yaml … crisis6-tuning.yaml), extra
 training messages written the same way (crisis-extra.yaml), and the tuning halves of the question
 sets as everyday messages. The regularisation strength and both thresholds are chosen by
 stratified k-fold cross-validation on those; the locked halves (crisis-locked.yaml …
-crisis5-locked.yaml) are scored, never fitted.
+crisis6-locked.yaml) are scored, never fitted.
 
 Training needs scikit-learn (`pip install -e '.[train]'`); answering does not: the weights are
 written to intents/crisis_model.json and read by `crisis.Model`.
