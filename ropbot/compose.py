@@ -150,17 +150,26 @@ def section_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | No
 
 
 def chapter_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | None:
-    """A whole chapter asked for by number («kapittel 7»): its sections, and a button to browse them."""
+    """A whole chapter asked for by number («kapittel 7»): its sections, the recommendations that
+    belong to no section, and a button to browse them."""
     chapter = corpus.chapter(number)
     if chapter is None:
         return None
-    parts = [Part("heading", T.CHAPTER_HEADING.format(chapter.number, chapter.title)), Part("body", T.CHAPTER_SECTIONS)]
+    parts = [Part("heading", T.CHAPTER_HEADING.format(chapter.number, chapter.title))]
     shown = [s for s in chapter.sections if corpus.in_section(s.number) or isinstance(corpus.get(f"S{s.number}"), Role)]
-    parts.extend(Part("bullet", f"{s.number} {s.title}") for s in shown)
+    if shown:
+        parts.append(Part("body", T.CHAPTER_SECTIONS))
+        parts.extend(Part("bullet", f"{s.number} {s.title}") for s in shown)
+    direct = [r for r in corpus.recommendations if r.chapter == chapter.number and corpus.section(r.section) is None]
+    if direct:
+        parts.append(Part("body", T.CHAPTER_DIRECT))
+        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else T.NOT_WRITTEN_SHORT}") for r in direct)
+    if not shown and not direct:
+        parts.append(Part("body", T.CHAPTER_EMPTY))
     if chapter.url:
         parts.append(Part("source", T.OFFICIAL_TEXT, chapter.url))
     actions = (Action(T.BROWSE_CHAPTER.format(chapter.number), Go.CHAPTER, chapter.number),
-               Action(T.BROWSE_CHAPTERS, Go.CHAPTERS))
+               Action(T.BROWSE_CHAPTERS, Go.CHAPTERS)) if shown or direct else (Action(T.BROWSE_CHAPTERS, Go.CHAPTERS),)
     return Reply(Decision.BROWSE, tuple(parts), None, chapter.url, actions, (), audience)
 
 

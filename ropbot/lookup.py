@@ -19,7 +19,9 @@ from .yamlio import load_file
 _TOKEN = re.compile(r"\b[a-z]\d{1,3}\b|\d+(?:\.\d+)+\.?|\d+\.?|[a-zæøå]+\.?|[#&,+–-]")
 _SECTION = re.compile(r"^\d+(?:\.\d+)+$")
 MAX_NUMBERS = 10  # a list longer than this is not a lookup someone typed on purpose
-MAX_CHAPTER_TOKENS = 6  # «hva står i kapittel 7?» asks for a chapter; «vi leste kapittel 2 i boka i går» does not
+# «hva står i kapittel 7?» asks for a chapter: the number comes last, in a short message;
+# «vi leste kap 2 i går» does not.
+MAX_CHAPTER_TOKENS = 6
 MAX_TOKENS = 200  # a lookup stands near the start; a 4,096-character message is not read to the end
 
 
@@ -82,9 +84,9 @@ class Lookup:
                     i += 1
                     i = self._more_sections(tokens, i, sections, known_sections)
                     continue
-            if tok.isdigit() and len(tok) <= 3 and i > 0 and len(tokens) <= MAX_CHAPTER_TOKENS \
-                    and self._is_section_word(tokens[i - 1], self.chapter_words):
-                sections.append(tok)  # «kapittel 7», «kap. 8»: a whole chapter
+            if tok.isdigit() and len(tok) <= 3 and i > 0 and i == len(tokens) - 1 \
+                    and len(tokens) <= MAX_CHAPTER_TOKENS and self._is_section_word(tokens[i - 1], self.chapter_words):
+                sections.append(tok)  # «kapittel 7», «hva står i kap. 8?»: a whole chapter, asked for last
                 i += 1
                 continue
             prefixed = self._prefixed(tok)
@@ -143,13 +145,11 @@ class Lookup:
                    for form in self.recommendation_words if form.startswith(word[:3]) and len(form) >= len(word))
 
     def _is_section_word(self, tok: str, words: frozenset[str] | None = None) -> bool:
-        """A section word, its abbreviation («avsn», «kap», «seksj») or one typo («kapitel»): it is
-        only read before a section-shaped number (or, for a chapter word, a whole number), so a
-        loose match cannot make a lookup of prose."""
+        """A section word or its abbreviation as listed (intents/lookup.yaml: «avsn», «kap»,
+        «seksj»), or one typo in a word of six letters or more («kapitel»). Not any prefix: «under»
+        begins «underkapittel», and «under 0.5 promille» is no lookup."""
         words = self.section_words if words is None else words
         if tok in words:
-            return True
-        if len(tok) >= 3 and any(word.startswith(tok) for word in words):
             return True
         return len(tok) >= 6 and any(Levenshtein.distance(tok, word, score_cutoff=1) <= 1 for word in words)
 

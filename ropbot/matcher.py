@@ -24,7 +24,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .model import Corpus, Entry, Role, Term, Topic
-from .normalize import MAX_WORDS, Normalizer
+from .normalize import MAX_WORD, MAX_WORDS, Normalizer
 from .reply import Hit
 
 _WORD = re.compile(r"[0-9a-zæøåäöüé]+")
@@ -180,7 +180,7 @@ class Matcher:
         else:
             focus_raw, focus_best = entry_raw, entry_best
         lowered = text.lower()
-        counts = Counter(chain.from_iterable(map(_word_grams, _WORD.findall(lowered)[:MAX_WORDS])))
+        counts = Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:MAX_WORDS]))))
         chars = len(counts)  # distinct n-grams, known or not: the length of the binary n-gram vector
         cols, tf = self.centroids.vocabulary.query(_with_words(counts, lowered, MAX_WORDS))
         near = self.centroids.similarity(cols, tf)
@@ -368,6 +368,12 @@ class Grams:
 _TOKEN = re.compile(r"\w\w+")
 
 
+def _cut(words: list[str]) -> list[str]:
+    """Words cut at MAX_WORD letters, as the normaliser cuts them: a made-up 2,000-letter word
+    would otherwise put thousands of n-grams into the cache below for good."""
+    return [w[:MAX_WORD] for w in words]
+
+
 @lru_cache(maxsize=200_000)
 def _word_grams(word: str) -> tuple[str, ...]:
     padded = f" {word} "
@@ -380,7 +386,7 @@ def _tfidf_counts(text: str, limit: int | None = None) -> Counter[str]:
     Keys in order of first appearance (the n-grams first), so sums over them are the same in
     every run."""
     lowered = text.lower()
-    counts = Counter(chain.from_iterable(map(_word_grams, _WORD.findall(lowered)[:limit])))
+    counts = Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:limit]))))
     return _with_words(counts, lowered, limit)
 
 

@@ -40,6 +40,8 @@ CHAPTERS = "Kapitler med anbefalinger"
 CHAPTER_LINE = "Kapittel {} {} ({} anbefalinger)"
 CHAPTER_HEADING = "Kapittel {} {}"
 CHAPTER_SECTIONS = "Underkapitler:"
+CHAPTER_DIRECT = "Anbefalinger uten underkapittel:"
+CHAPTER_EMPTY = "ropbot har ingen anbefalinger fra dette kapitlet."
 
 # When ropbot is unsure or cannot answer
 DID_YOU_MEAN = "Kanskje et av disse?"

@@ -84,8 +84,16 @@ def test_a_chapter_or_section_that_does_not_exist(engine: Engine, message: str, 
     assert reply.decision == R.Decision.NUMBER and f"ikke noe {told}" in reply.text()
 
 
-@pytest.mark.parametrize("message", ["del 2 av saken er verre", "vi leste kapittel 2 i boka i går"])
+@pytest.mark.parametrize("message", ["del 2 av saken er verre", "vi leste kapittel 2 i boka i går",
+                                     "Vi leste kap 2 i går", "Er det farlig å drikke under 0.5 promille?",
+                                     "barn under 1.5 år"])
 def test_chapter_words_before_other_numbers(engine: Engine, message: str):
-    # «del» is no chapter word; a chapter that does not exist is told so, never answered with an entry
+    # «del» is no chapter word, «under» no section word, and a chapter asked for comes last
     reply = engine.handle(message)
-    assert reply.decision in (R.Decision.NUMBER, R.Decision.FALLBACK, R.Decision.DID_YOU_MEAN), reply.decision
+    assert reply.decision not in (R.Decision.NUMBER, R.Decision.BROWSE), reply.text()
+
+
+def test_a_chapter_without_recommendations_says_so(engine: Engine):
+    reply = engine.handle("kapittel 4")
+    assert reply.decision == R.Decision.BROWSE and "ingen anbefalinger fra dette kapitlet" in reply.text()
+    assert "Underkapitler" not in reply.text()
