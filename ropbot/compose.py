@@ -6,7 +6,7 @@ from dataclasses import replace
 from . import texts as T
 from .crisis import ACUTE, CONCERN, Assessment, CrisisRules
 from .intents import Audience, Conversation
-from .model import Corpus, Entry, Recommendation, Role, Term, Topic
+from .model import Chapter, Corpus, Entry, Recommendation, Role, Section, Term, Topic
 from .offtopic import Theme
 from .reply import ANSWERS, Action, Decision, Go, Hit, Part, Reply
 
@@ -149,25 +149,35 @@ def section_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | No
     return Reply(Decision.BROWSE, tuple(parts), None, section.url, actions, (), audience)
 
 
+def chapter_contents(corpus: Corpus, chapter: Chapter) -> tuple[list[Section], list[Recommendation]]:
+    """A chapter's sections that hold recommendations or a role text, and its recommendations
+    that belong to no section: what a chapter shows, in every channel."""
+    shown = [s for s in chapter.sections if corpus.in_section(s.number) or isinstance(corpus.get(f"S{s.number}"), Role)]
+    direct = [r for r in corpus.recommendations if r.chapter == chapter.number and corpus.section(r.section) is None]
+    return shown, direct
+
+
 def chapter_reply(corpus: Corpus, number: str, audience: Audience) -> Reply | None:
-    """A whole chapter asked for by number («kapittel 7»): its sections, the recommendations that
-    belong to no section, and a button to browse them."""
+    """A whole chapter («kapittel 7»): its sections with how much each holds, the recommendations
+    that belong to no section, and a button to browse them."""
     chapter = corpus.chapter(number)
     if chapter is None:
         return None
+    shown, direct = chapter_contents(corpus, chapter)
     parts = [Part("heading", T.CHAPTER_HEADING.format(chapter.number, chapter.title))]
-    shown = [s for s in chapter.sections if corpus.in_section(s.number) or isinstance(corpus.get(f"S{s.number}"), Role)]
     if shown:
         parts.append(Part("body", T.CHAPTER_SECTIONS))
-        parts.extend(Part("bullet", f"{s.number} {s.title}") for s in shown)
-    direct = [r for r in corpus.recommendations if r.chapter == chapter.number and corpus.section(r.section) is None]
+    for section in shown:
+        recs = corpus.in_section(section.number)
+        count = (T.COUNT_ONE if len(recs) == 1 else T.COUNT_MANY.format(len(recs))) if recs else T.COUNT_ROLES
+        parts.append(Part("bullet", f"{section.number} {section.title} ({count})"))
     if direct:
         parts.append(Part("body", T.CHAPTER_DIRECT))
         parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else T.NOT_WRITTEN_SHORT}") for r in direct)
     if not shown and not direct:
         parts.append(Part("body", T.CHAPTER_EMPTY))
     if chapter.url:
-        parts.append(Part("source", T.OFFICIAL_TEXT, chapter.url))
+        parts.append(Part("source", T.CHAPTER_SOURCE, chapter.url))
     actions = (Action(T.BROWSE_CHAPTER.format(chapter.number), Go.CHAPTER, chapter.number),
                Action(T.BROWSE_CHAPTERS, Go.CHAPTERS)) if shown or direct else (Action(T.BROWSE_CHAPTERS, Go.CHAPTERS),)
     return Reply(Decision.BROWSE, tuple(parts), None, chapter.url, actions, (), audience)

@@ -42,6 +42,10 @@ CHAPTER_HEADING = "Kapittel {} {}"
 CHAPTER_SECTIONS = "Underkapitler:"
 CHAPTER_DIRECT = "Anbefalinger uten underkapittel:"
 CHAPTER_EMPTY = "ropbot har ingen anbefalinger fra dette kapitlet."
+CHAPTER_SOURCE = "Les kapitlet hos Helsebiblioteket"
+COUNT_ONE = "1 anbefaling"
+COUNT_MANY = "{} anbefalinger"
+COUNT_ROLES = "roller og ansvar"
 
 # When ropbot is unsure or cannot answer
 DID_YOU_MEAN = "Kanskje et av disse?"

@@ -294,36 +294,17 @@ def with_web_page(screen: Screen, url: str | None, private: bool, audience: Audi
 
 @per_snapshot
 def chapter(engine: Engine, number: str, audience: Audience) -> Screen | None:
+    """The core's chapter reply, with a button per section and per recommendation outside one."""
     corpus = engine.knowledge.corpus
     chap = corpus.chapter(number)
-    if chap is None:
+    reply = compose.chapter_reply(corpus, number, audience)
+    if chap is None or reply is None:
         return None
-    parts = [Part("heading", texts.CHAPTER_HEADING.format(number=chap.number, title=chap.title))]
-    rows: list[list[InlineKeyboardButton]] = []
-    listed = []
-    for section in chap.sections:
-        recs = corpus.in_section(section.number)
-        role = corpus.get(f"S{section.number}")
-        if not recs and not isinstance(role, Role):
-            continue
-        listed.append(section)
-        count = (texts.COUNT_ONE if len(recs) == 1 else texts.COUNT_MANY.format(n=len(recs))) if recs \
-            else texts.COUNT_ROLES
-        parts.append(Part("bullet", f"{section.number} {section.title} ({count})"))
-        rows.append([button(f"{section.number} {section.title}", cb.encode(cb.SECTION, section.number, edit=True))])
-    if listed:
-        parts.insert(1, Part("body", texts.CHAPTER_SECTIONS))
-    direct = [r for r in corpus.recommendations if r.chapter == chap.number and corpus.section(r.section) is None]
-    if direct:
-        parts.append(Part("body", texts.CHAPTER_DIRECT))
-        parts.extend(Part("bullet", f"{r.number}: {r.title if r.answerable else texts.NOT_WRITTEN}") for r in direct)
-        rows.extend([button(compose.short_label(r), cb.encode(cb.SHOW, r.id))] for r in direct)
-    if not listed and not direct:
-        parts.append(Part("body", texts.CHAPTER_EMPTY))
-    if chap.url:
-        parts.append(Part("source", texts.CHAPTER_SOURCE, chap.url))
+    shown, direct = compose.chapter_contents(corpus, chap)
+    rows = [[button(f"{s.number} {s.title}", cb.encode(cb.SECTION, s.number, edit=True))] for s in shown]
+    rows.extend([button(compose.short_label(r), cb.encode(cb.SHOW, r.id))] for r in direct)
     rows.append([button(texts.CHAPTER_BACK, cb.encode(cb.CHAPTERS, edit=True))])
-    return _screen(parts, rows)
+    return _screen(list(reply.parts), rows)
 
 
 @per_snapshot
