@@ -205,7 +205,7 @@ def evaluate_blind(engine: Engine, rows: Sequence[dict[str, Any]]) -> dict[str, 
 
 def _told_missing(template: str) -> re.Pattern[str]:
     """A 'does not exist' text as a pattern whose last group is the number asked for."""
-    return re.compile(re.escape(template).replace(re.escape("{}"), r"(\S+?)").replace(r"\{\}", r"(\S+?)") + "$")
+    return re.compile(re.escape(template).replace(re.escape("{}"), r"(\S+?)") + "$")
 
 
 _NO_NUMBER, _NO_SECTION = _told_missing(T.NO_SUCH_NUMBER), _told_missing(T.NO_SUCH_SECTION)

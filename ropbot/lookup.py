@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
@@ -48,7 +49,7 @@ class Lookup:
     chapter_words: frozenset[str] = frozenset()  # «kapittel 7»: a whole chapter
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
-    @property
+    @cached_property
     def _tens_starts(self) -> tuple[str, ...]:
         return tuple(self.tens)
 

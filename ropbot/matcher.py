@@ -180,7 +180,7 @@ class Matcher:
         else:
             focus_raw, focus_best = entry_raw, entry_best
         lowered = text.lower()
-        counts = Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:MAX_WORDS]))))
+        counts = _char_counts(lowered, MAX_WORDS)
         chars = len(counts)  # distinct n-grams, known or not: the length of the binary n-gram vector
         cols, tf = self.centroids.vocabulary.query(_with_words(counts, lowered, MAX_WORDS))
         near = self.centroids.similarity(cols, tf)
@@ -386,8 +386,11 @@ def _tfidf_counts(text: str, limit: int | None = None) -> Counter[str]:
     Keys in order of first appearance (the n-grams first), so sums over them are the same in
     every run."""
     lowered = text.lower()
-    counts = Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:limit]))))
-    return _with_words(counts, lowered, limit)
+    return _with_words(_char_counts(lowered, limit), lowered, limit)
+
+
+def _char_counts(lowered: str, limit: int | None) -> Counter[str]:
+    return Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:limit]))))
 
 
 def _with_words(counts: Counter[str], lowered: str, limit: int | None) -> Counter[str]:

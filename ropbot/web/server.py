@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import tornado.netutil
 import tornado.web
 
 from ..engine import Engine
+from ..loop_thread import LoopThread
 from ..privacy import error_where
 from . import api
 
@@ -218,55 +218,24 @@ def serve(engine: Engine, host: str, port: int) -> int:
     return 0
 
 
-class BackgroundServer:
+class BackgroundServer(LoopThread):
     """The page on a free loopback port, in a thread with its own event loop: for the tests and
     `ropbot bench --web`, which need a real HTTP server beside synchronous code."""
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1") -> None:
+        super().__init__("ropbot-web")
         self.engine = engine
         self.host = host
-        self.loop = asyncio.new_event_loop()
         self.running: Running | None = None
-        self._thread = threading.Thread(target=self._run, name="ropbot-web", daemon=True)
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
     @property
     def url(self) -> str:
         assert self.running is not None
         return self.running.url
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
+    async def startup(self) -> None:
+        self.running = listen(self.engine, self.host, 0)
 
-        async def up() -> None:
-            self.running = listen(self.engine, self.host, 0)
-
-        try:
-            self.loop.run_until_complete(up())
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller of start()
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        self.loop.close()
-
-    def start(self) -> BackgroundServer:
-        self._thread.start()
-        self._ready.wait(10)
-        if self._error is not None or self.running is None:
-            raise RuntimeError("web server did not start") from self._error
-        return self
-
-    def stop(self) -> None:
-        if self.running is not None and self.loop.is_running():
-            asyncio.run_coroutine_threadsafe(self.running.close(), self.loop).result(5)
-            self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(5)
-
-    def __enter__(self) -> BackgroundServer:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    async def shutdown(self) -> None:
+        if self.running is not None:
+            await self.running.close()

@@ -40,6 +40,8 @@ from telegram import Update
 from telegram.ext import Application
 from telegram.request import HTTPXRequest, RequestData
 
+from ropbot.loop_thread import LoopThread
+
 E2E_DIR = Path(__file__).resolve().parent
 BOT_TOKEN = "123456:ropbot-e2e"
 log = logging.getLogger("e2e")
@@ -212,38 +214,15 @@ def fix_update(update: dict[str, Any]) -> dict[str, Any]:
 # --- the bot --------------------------------------------------------------------------------------
 
 
-class BotThread:
+class BotThread(LoopThread):
     """Runs an Application with polling on its own event loop in a background thread."""
 
     def __init__(self, app: Application, poll_timeout: float = 1.0) -> None:
+        super().__init__("ropbot-e2e")
         self.app = app
         self.poll_timeout = poll_timeout
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self._run, name="ropbot-e2e", daemon=True)
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
 
-    def start(self, timeout: float = 20.0) -> BotThread:
-        self.thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("bot did not start in time")
-        if self._error:
-            raise RuntimeError("bot failed to start") from self._error
-        return self
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        try:
-            self.loop.run_until_complete(self._startup())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        self.loop.run_forever()
-        self.loop.close()
-
-    async def _startup(self) -> None:
+    async def startup(self) -> None:
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
@@ -251,17 +230,10 @@ class BotThread:
                                              allowed_updates=Update.ALL_TYPES)
         await self.app.start()
 
-    async def _shutdown(self) -> None:
+    async def shutdown(self) -> None:
         await self.app.updater.stop()
         await self.app.stop()
         await self.app.shutdown()
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if not self.thread.is_alive():
-            return
-        asyncio.run_coroutine_threadsafe(self._shutdown(), self.loop).result(timeout)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout)
 
 
 # --- the user side ---------------------------------------------------------------------------------
