@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 
 from rapidfuzz.distance import OSA
@@ -228,10 +228,11 @@ def grams(word: str) -> tuple[str, ...]:
                  for i in range(len(padded) - n + 1))
 
 
-def _tokens(folded_words: Sequence[str]) -> set[str]:
-    toks = set(folded_words)
-    toks.update(f"{a} {b}" for a, b in zip(folded_words, folded_words[1:], strict=False))
-    return toks
+def _tokens(folded_words: Sequence[str]) -> list[str]:
+    """Distinct words and word pairs in the message's order: a sum over them is then the same
+    in every run without fsum, whose exactness cost a tenth of a millisecond per long message."""
+    pairs = (f"{a} {b}" for a, b in zip(folded_words, folded_words[1:], strict=False))
+    return list(dict.fromkeys(chain(folded_words, pairs)))
 
 
 def vector(folded_words: Sequence[str], signals: Iterable[str]) -> dict[str, float]:
@@ -286,7 +287,7 @@ class Model:
         return sum(map(self._c.get, found, repeat(0.0))), len(found)  # type: ignore[attr-defined]
 
     def probability_of(self, folded_words: Sequence[str], signals: Iterable[str],
-                       toks: set[str] | None = None) -> float:
+                       toks: Sequence[str] | None = None) -> float:
         """The fitted model's probability for `vector(folded_words, signals)` (the features the
         trainer saw), computed without building that vector.
         `toks`: `_tokens(folded_words)` when the caller has it already."""
@@ -301,8 +302,7 @@ class Model:
         toks = _tokens(folded_words) if toks is None else toks
         if toks:
             get = self._w.get  # type: ignore[attr-defined]
-            # fsum over sets: exact, so the result does not depend on the set's order in this run
-            z += math.fsum(map(get, toks, repeat(0.0))) / math.sqrt(len(toks))
+            z += sum(map(get, toks, repeat(0.0))) / math.sqrt(len(toks))
         signals = set(signals)
         z += SIGNAL_SCALE * math.fsum(map(self._s.get, signals, repeat(0.0)))  # type: ignore[attr-defined]
         if self.gate in signals:

@@ -37,6 +37,8 @@ CANDIDATES = 16  # the right entry is among the first 16 of BM25 for 95 % of bli
 FOCUS_CANDIDATES = 4  # extra leaders from the question part of a long message
 NEAR_CANDIDATES = 4  # extra leaders from the TF-IDF centroids (see `Centroids`)
 MAX_POSTINGS = 1500
+WORD_CACHE = 50_000  # words whose n-gram columns `Vocabulary` keeps
+DENSE_CELLS = 8_000_000  # features × entries up to which `Postings` is a dense float32 matrix (32 MB)
 # Ranking blend of the three signals. A grid search on the dev set found a flat optimum
 # around these values (top-1 moved by at most 1 question in 90 across neighbours); a
 # separate BM25 over single example questions added nothing there and cost half the time.
@@ -77,7 +79,7 @@ class _BM25:
         self.postings = Postings(self.n, np.fromiter((i for t in terms for i, _ in postings[t]), dtype=np.int64, count=sum(sizes)),
                                  np.repeat(np.arange(len(terms), dtype=np.int64), sizes),
                                  np.fromiter((w for t in terms for _, w in postings[t]), dtype=np.float64, count=sum(sizes)),
-                                 len(terms))
+                                 len(terms), dtype=np.float64)  # exact: tests/test_bm25.py pins its scores
 
     def scores(self, query: dict[str, float]) -> tuple[dict[int, float], float]:
         """Entries that share a term with the query and their scores, and the best score the
@@ -179,10 +181,7 @@ class Matcher:
                     leaders.append(i)
         else:
             focus_raw, focus_best = entry_raw, entry_best
-        lowered = text.lower()
-        counts = _char_counts(lowered, MAX_WORDS)
-        chars = len(counts)  # distinct n-grams, known or not: the length of the binary n-gram vector
-        cols, tf = self.centroids.vocabulary.query(_with_words(counts, lowered, MAX_WORDS))
+        cols, tf, chars = self.centroids.vocabulary.message(text.lower(), MAX_WORDS)
         near = self.centroids.similarity(cols, tf)
         for i in np.argsort(-near, kind="stable")[:NEAR_CANDIDATES].tolist():
             if i not in leaders:
@@ -250,14 +249,26 @@ class Matcher:
 
 
 class Postings:
-    """Sparse entry vectors stored feature by feature (which entries have it, with what weight)
-    in numpy arrays, so a message is scored against every entry in a few vectorised steps. The
-    sum runs in the message's feature order, so results do not depend on Python's hash seed.
-    As in `_BM25`, a feature keeps its MAX_POSTINGS heaviest entries: in a 100× corpus the
-    commonest n-grams would otherwise cost a message millions of additions for little weight."""
+    """Sparse entry vectors stored feature by feature (which entries have it, with what weight),
+    so a message is scored against every entry in a few vectorised steps.
 
-    def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, features: int) -> None:
+    A corpus of ropbot's size fits a dense float32 matrix (features × entries) in a few tens of
+    megabytes, and a message's rows are then one gather and one matrix-vector product: on
+    120-word stories that is several times faster than walking postings. A corpus too large for
+    that (DENSE_CELLS; the 100× bench corpus) keeps the postings; as in `_BM25`, a feature then
+    keeps its MAX_POSTINGS heaviest entries, since in a 100× corpus the commonest n-grams would
+    otherwise cost a message millions of additions for little weight. float32 is exact enough for
+    similarities (no ranking changed on any tuning half); BM25 asks for float64. Either way the sum runs in
+    a fixed order, so results do not depend on Python's hash seed."""
+
+    def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, features: int,
+                 dtype: type = np.float32) -> None:
         self.n = n
+        self.dense: np.ndarray | None = None
+        if n * features <= DENSE_CELLS:
+            self.dense = np.zeros((features, n), dtype=dtype)
+            self.dense[cols, rows] = weights
+            return
         # By feature, heaviest first (ties by entry), then each feature cut to MAX_POSTINGS.
         order = np.lexsort((rows, -weights, cols))
         rows, cols, weights = rows[order], cols[order], weights[order]
@@ -270,6 +281,8 @@ class Postings:
         """The dot product of a query (its feature columns and values) with every entry's vector."""
         if not len(cols):
             return np.zeros(self.n)
+        if self.dense is not None:
+            return (values.astype(self.dense.dtype) @ self.dense[cols]).astype(np.float64)
         starts = self.starts[cols]
         lengths = self.starts[cols + 1] - starts
         # The position of every posting of every query feature, without a Python loop.
@@ -291,16 +304,39 @@ class Vocabulary:
         self.cols = np.fromiter((column.setdefault(f, len(column)) for c in counts for f in c), dtype=np.int32, count=total)
         self.counts = np.fromiter((k for c in counts for k in c.values()), dtype=np.float32, count=total)
         self.is_word = np.fromiter((f[0] == "w" for f in column), dtype=bool, count=len(column))
+        self._cache: dict[str, tuple[np.ndarray, frozenset[str]]] = {}
 
     def __len__(self) -> int:
         return len(self.column)
 
-    def query(self, counts: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-        """A message's known features (columns) and their counts, in the message's order."""
-        cols = np.fromiter(map(self.column.get, counts, repeat(-1)), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        known = cols >= 0
-        return cols[known], tf[known]
+    def message(self, lowered: str, limit: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """A message's known features (columns, ascending) and their counts, as `_tfidf_counts`
+        would count them, and its number of distinct n-grams, known or not (the length of its
+        binary n-gram vector). A word's n-gram columns are looked up once and cached, so a
+        120-word story costs a lookup per word, not one per n-gram."""
+        parts = [self._word_columns(w) for w in _cut(_WORD.findall(lowered)[:limit])]
+        tokens = _TOKEN.findall(lowered)[:limit]
+        get = self.column.get
+        named = [get("w" + a, -1) for a in tokens]
+        named += [get(f"w{a} {b}", -1) for a, b in zip(tokens, tokens[1:], strict=False)]
+        words = np.array(named, dtype=np.int64)
+        cols, tf = np.unique(np.concatenate([*(known for known, _ in parts), words[words >= 0]]), return_counts=True)
+        unknown = frozenset().union(*(u for _, u in parts))
+        chars = int(np.count_nonzero(~self.is_word[cols])) + len(unknown)
+        return cols, tf.astype(np.float64), chars
+
+    def _word_columns(self, word: str) -> tuple[np.ndarray, frozenset[str]]:
+        """A word's n-grams: the columns of the known ones (repeats kept, for counts), and the
+        unknown ones by name (for the distinct count)."""
+        found = self._cache.get(word)
+        if found is None:
+            grams = _word_grams(word)
+            cols = np.fromiter(map(self.column.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+            found = (cols[cols >= 0], frozenset(g for g, c in zip(grams, cols.tolist(), strict=True) if c < 0))
+            if len(self._cache) >= WORD_CACHE:
+                self._cache.clear()  # bounded: words no user types (an attack) cannot fill memory
+            self._cache[word] = found
+        return found
 
 
 def _unit_blocks(keys: np.ndarray, weights: np.ndarray, groups: int) -> np.ndarray:
