@@ -47,6 +47,9 @@ class Lookup:
     tens: Mapping[str, int]
     markers: frozenset[str] = frozenset()  # «nr», «nummer»: a number follows
     chapter_words: frozenset[str] = frozenset()  # «kapittel 7»: a whole chapter
+    stems: tuple[str, ...] = ()  # «anbefalelse 26»: a word that starts so, with a number right after it
+    verbs: frozenset[str] = frozenset()  # «kan du anbefale 2 bøker»: a stem's verbs announce nothing
+    fillers: frozenset[str] = frozenset()  # «12, 13 og 31 takk»: words a bare list of numbers may carry
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @cached_property
@@ -63,18 +66,19 @@ class Lookup:
                    words("section"), words("joiners"), words("ranges"),
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
                    {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()},
-                   words("markers"), words("chapter"), re.compile(str(data.get("glossary_question") or "(?!)")))
+                   words("markers"), words("chapter"), tuple(sorted(words("stems"))), words("verbs"), words("fillers"),
+                   re.compile(str(data.get("glossary_question") or "(?!)")))
 
     def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
              whole: bool = True) -> Found:
         """Numbers and sections a message asks for. `whole`: the message may be only a number («69»)."""
         tokens = [t.rstrip(".") if not _SECTION.match(t.rstrip(".")) else t.rstrip(".")
                   for t in _TOKEN.findall(text.lower())]
-        tokens = [t for t in tokens if t][:MAX_TOKENS]
+        tokens = self._join_ordinals([t for t in tokens if t][:MAX_TOKENS])
         numbers: list[int] = []
         sections: list[str] = []
-        if whole and len(tokens) == 1 and tokens[0].isdigit():
-            return Found((int(tokens[0]),))
+        if whole and (bare := self._bare_numbers(tokens)):
+            return Found(bare)
         i = 0
         while i < len(tokens):
             tok = tokens[i]
@@ -93,7 +97,8 @@ class Lookup:
             prefixed = self._prefixed(tok)
             if prefixed is not None:
                 numbers.append(prefixed)
-            elif self._is_keyword(tok) or tok == "#":
+            elif self._is_keyword(tok) or tok == "#" or \
+                    (tok.startswith(self.stems) and tok not in self.verbs and i + 1 < len(tokens) and tokens[i + 1].isdigit()):
                 i = self._numbers_after(tokens, i + 1, numbers)
                 continue
             elif (value := self._number(tok)) is not None and i + 1 < len(tokens) \
@@ -104,6 +109,32 @@ class Lookup:
                 numbers.append(int(tok))  # «den 12. anbefalingen»
             i += 1
         return Found(tuple(dict.fromkeys(numbers))[:MAX_NUMBERS], tuple(dict.fromkeys(sections))[:MAX_NUMBERS])
+
+    def _join_ordinals(self, tokens: list[str]) -> list[str]:
+        """«førti-tredje», «tjue-en»: one number word, as «førtitredje» is."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 2 < len(tokens) and tokens[i] in self.tens and tokens[i + 1] in ("-", "–") \
+                    and tokens[i + 2] in self.number_words:
+                out.append(tokens[i] + tokens[i + 2])
+                i += 3
+                continue
+            out.append(tokens[i])
+            i += 1
+        return out
+
+    def _bare_numbers(self, tokens: list[str]) -> tuple[int, ...]:
+        """A message that is only numbers («69», «12, 13 og 31 takk», «5-7 pls»): each is a
+        recommendation asked for. Any other word makes it prose («vi er 3 og 4 år»)."""
+        content = [t for t in tokens if t not in self.fillers]
+        if not content or not content[0].isdigit() or len(content[0]) > 3 or \
+                not all((t.isdigit() and len(t) <= 3) or t in self.joiners or t in self.ranges for t in content):
+            return ()
+        numbers: list[int] = []
+        if self._numbers_after(content, 0, numbers) < len(content):
+            return ()
+        return tuple(dict.fromkeys(numbers))[:MAX_NUMBERS]
 
     def _more_sections(self, tokens: list[str], i: int, sections: list[str], known: frozenset[str] | set[str]) -> int:
         while i + 1 < len(tokens) and tokens[i] in self.joiners and _SECTION.match(tokens[i + 1]):

@@ -27,6 +27,10 @@ def shown(reply: R.Reply) -> list[str]:
     ("hva sier anbefaling 12 og 31?", ["12", "31"]),
     ("den tolvte anbefalingen", ["12"]),
     ("anbefaling tjueåtte", ["28"]),
+    ("den førti-tredje anbefalingen", ["43"]),   # a hyphenated ordinal
+    ("finner ikke anbefalelse 26 og 27", ["26", "27"]),  # a misspelling two typos cannot reach
+    ("12, 13 og 31 takk", ["12", "13", "31"]),  # numbers only, with a word of thanks
+    ("5-7 pls", ["5", "6", "7"]),
 ])
 def test_recommendation_numbers(engine: Engine, message: str, numbers: list[str]):
     reply = engine.handle(message)
@@ -55,7 +59,8 @@ def test_a_number_that_does_not_exist(engine: Engine, message: str):
     assert "finnes ikke" in engine.handle(message).text()
 
 
-@pytest.mark.parametrize("message", ["ta 2.5 mg om morgenen", "møtet er kl 8.30", "han anbefaler oss å vente"])
+@pytest.mark.parametrize("message", ["ta 2.5 mg om morgenen", "møtet er kl 8.30", "han anbefaler oss å vente",
+                                     "kan du anbefale 2 bøker", "vi er 3 og 4 år"])
 def test_numbers_that_are_not_lookups(engine: Engine, message: str):
     assert engine.handle(message).decision != R.Decision.NUMBER
 
