@@ -38,10 +38,10 @@ PLAIN_WORDS = 12
 # figure of speech keeps a plain sentence from deciding alone; a staff question does not.
 UNPLAIN = frozenset({"past", "frame", "denial", "figurative"})
 # A message that names no concept is acute only on the model's word alone, so it must be surer:
-# at least this many words («takk» is not a farewell) and at least this probability («hva står i
-# 6.12» is a lookup, not someone standing on a bridge).
+# at least this many words («takk» is not a farewell) and at least the model's `unnamed_at`
+# probability, chosen by `ropbot crisis-train` with its other thresholds.
 UNNAMED_MIN_WORDS = 4
-UNNAMED_ACUTE_AT = 0.8
+UNNAMED_ACUTE_AT = 0.8  # for a model file written before `unnamed_at` was chosen
 # Cues that place a danger outside the here and now (lowered to concern, never silenced).
 DEMOTERS = frozenset({"past", "frame", "professional", "support", "worry", "denial", "figurative"})
 PAIR_CUES = ("intent", "now", "past", "professional", "frame", "negation", "self", "other", "support", "worry",
@@ -268,6 +268,7 @@ class Model:
     acute_at: float  # the threshold of this model's decision
     gate: str = ""
     gate_bonus: float = 0.0  # log-odds added when the `gate` feature is present
+    unnamed_at: float = UNNAMED_ACUTE_AT  # the probability a message that names no concept needs
 
     def __post_init__(self) -> None:
         # Per-word sums of n-gram weights: a message then costs one cached lookup per word.
@@ -280,7 +281,8 @@ class Model:
     def from_data(cls, data: object) -> Model:
         data = data if isinstance(data, Mapping) else {}
         return cls(dict(data.get("weights") or {}), float(data.get("bias", 0.0)), float(data.get("threshold", 0.5)),
-                   str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)))
+                   str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)),
+                   float(data.get("unnamed_at", UNNAMED_ACUTE_AT)))
 
     def _word_sum(self, word: str) -> tuple[float, int]:
         found = grams(word)
@@ -432,7 +434,7 @@ class CrisisRules:
         feats = features(signals, pairs) | shape(text, len(folded))
         toks = _tokens(folded)
         p = self.model.probability_of(folded, feats, toks)
-        if p >= self.model.acute_at and (kinds or (len(folded) >= UNNAMED_MIN_WORDS and p >= UNNAMED_ACUTE_AT)):
+        if p >= self.model.acute_at and (kinds or (len(folded) >= UNNAMED_MIN_WORDS and p >= self.model.unnamed_at)):
             return Assessment(ACUTE, kinds or frozenset({"danger"}), p)
         if kinds or (self.topic.weights and self.topic.probability_of(folded, feats, toks) >= self.topic.acute_at):
             return Assessment(CONCERN, kinds or frozenset({"danger"}), p)

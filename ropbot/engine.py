@@ -25,7 +25,8 @@ MAX_CHARS = 2000  # longer messages are matched on their start; nothing is rejec
 ANSWER_AT = 0.45
 SUGGEST_AT = 0.25
 # A message that looks like a practical question outside the guideline (doses, prices,
-# opening hours …) is answered only when the match is very clear.
+# opening hours …) is answered only when the match is very clear (hand-set; a fitted ranker
+# brings its own, chosen by cross-validation).
 OUT_OF_SCOPE_ANSWER_AT = 0.95
 # Two leaders whose ranking log-odds are this close are a coin toss: show both rather than pick one.
 TIE_BLEND = 0.07
@@ -109,7 +110,7 @@ class Engine:
         levels = Levels.of(k.matcher.ranker)
         # A match clear enough to answer even out-of-scope questions needs no scope check
         # (the scan of the out-of-scope cues is the engine's slowest regular expression).
-        decision = decide(hits, OUT_OF_SCOPE_ANSWER_AT, k.corpus, levels)
+        decision = decide(hits, levels.out_of_scope_at, k.corpus, levels)
         outside = False
         theme = None
         if decision != Decision.ANSWER:
@@ -217,13 +218,18 @@ class Levels:
     answer_at: float = ANSWER_AT
     suggest_at: float = SUGGEST_AT
     margin: float = TIE_BLEND
-    # Hand-set levels let two leaders that point at each other answer despite a tie; fitted
-    # levels were chosen without that exception, so they do not use it.
+    # Two leaders that point at each other complement rather than compete: the first is
+    # answered despite a tie, and the second offered as a button (fitted levels: if the
+    # cross-validation chose it).
     linked_ties_answer: bool = True
+    out_of_scope_at: float = OUT_OF_SCOPE_ANSWER_AT
 
     @classmethod
     def of(cls, ranker: Ranker | None) -> Levels:
-        return cls(ranker.answer_at, ranker.suggest_at, ranker.margin, False) if ranker is not None else cls()
+        if ranker is None:
+            return cls()
+        return cls(ranker.answer_at, ranker.suggest_at, ranker.margin, ranker.linked_ties,
+                   max(ranker.out_of_scope_at, ranker.answer_at))
 
 
 def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None,

@@ -112,6 +112,8 @@ class Lookup:
 
     def _join_ordinals(self, tokens: list[str]) -> list[str]:
         """«førti-tredje», «tjue-en»: one number word, as «førtitredje» is."""
+        if "-" not in tokens and "–" not in tokens:
+            return tokens
         out: list[str] = []
         i = 0
         while i < len(tokens):

@@ -36,9 +36,11 @@ B = 0.6
 CANDIDATES = 16  # the right entry is among the first 16 of BM25 for 95 % of blind short questions
 FOCUS_CANDIDATES = 4  # extra leaders from the question part of a long message
 NEAR_CANDIDATES = 4  # extra leaders from the TF-IDF centroids (see `Centroids`)
+FUZZY_TERMS = 40  # stems of a long message compared with the example questions (`_fuzzy_query`); CV as uncapped
 MAX_POSTINGS = 1500
 WORD_CACHE = 50_000  # words whose n-gram columns `Vocabulary` keeps
-DENSE_CELLS = 8_000_000  # features × entries up to which `Postings` is a dense float32 matrix (32 MB)
+DENSE_CELLS = 16_000_000  # features × entries up to which `Postings` is a dense float32 matrix (64 MB);
+# today about 68,000 × 90: room for the placeholders to be written and twice the examples
 # Ranking blend of the three signals. A grid search on the dev set found a flat optimum
 # around these values (top-1 moved by at most 1 question in 90 across neighbours); a
 # separate BM25 over single example questions added nothing there and cost half the time.
@@ -111,20 +113,24 @@ GRAMS = (3, 5)
 
 class Ranker(NamedTuple):
     """A logistic model over FEATURES, fitted by `ropbot rank-train` on the tuning halves of the
-    blind question sets; `answer_at`, `suggest_at` and `margin` chosen by cross-validation."""
+    blind question sets; the levels where the engine answers and suggests chosen by
+    cross-validation (`rank_train.choose_levels`)."""
 
     weights: tuple[float, ...]
     bias: float
     answer_at: float
     suggest_at: float
     margin: float
+    linked_ties: bool = False        # a tie with an entry the first one links to still answers
+    out_of_scope_at: float = 0.95    # the level a message with an off-topic theme must reach
 
     @classmethod
     def from_data(cls, data: object) -> Ranker | None:
         if not isinstance(data, dict) or list(data.get("features") or ()) != list(FEATURES):
             return None  # a model for other features is no model
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["answer_at"]),
-                   float(data["suggest_at"]), float(data["margin"]))
+                   float(data["suggest_at"]), float(data["margin"]), bool(data.get("linked_ties", False)),
+                   float(data.get("out_of_scope_at", 0.95)))
 
 
 class Matcher:
@@ -174,8 +180,12 @@ class Matcher:
         # Same order as heapq.nlargest (stable for ties), but sorting in C is faster at this size.
         ordered = sorted(entry_raw.items(), key=itemgetter(1), reverse=True)
         leaders = [i for i, _ in ordered[:CANDIDATES]]
+        asked = query
         if focus:
-            focus_raw, focus_best = self.entries.scores(self.normalizer.terms(focus))
+            focus_terms = self.normalizer.terms(focus)
+            focus_raw, focus_best = self.entries.scores(focus_terms)
+            if len(query) > FUZZY_TERMS and focus_terms:
+                asked = focus_terms
             for i, _ in sorted(focus_raw.items(), key=itemgetter(1), reverse=True)[:FOCUS_CANDIDATES]:
                 if i not in leaders:
                     leaders.append(i)
@@ -186,8 +196,7 @@ class Matcher:
         for i in np.argsort(-near, kind="stable")[:NEAR_CANDIDATES].tolist():
             if i not in leaders:
                 leaders.append(i)
-        qstring = " ".join(sorted(query))
-        fuzzy = self._fuzzy(qstring, leaders)
+        fuzzy = self._fuzzy(self._fuzzy_query(asked), leaders)
         grams = self.grams_of.similarity(cols, chars)
         top_c = max((float(near[i]) for i in leaders), default=0.0) or 1.0
         groups = self._group_weights(analysis.groups)
@@ -230,6 +239,15 @@ class Matcher:
         if self.is_topic[i]:
             blend *= topic_factor
         return C_SCORE * blend + C_COVER * x[3] + C_BIAS
+
+    def _fuzzy_query(self, terms: dict[str, float]) -> str:
+        """What is compared with the example questions: a story's asking sentences, and of a
+        long one its FUZZY_TERMS rarest stems. An example question is a sentence; the whole of a
+        120-word story is no paraphrase of one, and comparing it cost half the ranking time."""
+        if len(terms) > FUZZY_TERMS:
+            idf, top = self.entries.idf, self.entries.max_idf
+            terms = dict(sorted(terms.items(), key=lambda t: (-idf.get(t[0], top), t[0]))[:FUZZY_TERMS])
+        return " ".join(sorted(terms))
 
     def _fuzzy(self, qstring: str, leaders: list[int]) -> dict[int, float]:
         """Best rapidfuzz similarity of the query to each leader's example questions."""

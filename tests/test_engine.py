@@ -198,3 +198,14 @@ def test_an_answer_offers_plausible_runners_up_as_buttons(engine: Engine):
     views = [a.go for a in out.followups[:2]]
     assert Go.SHOW not in views  # the answer's own view buttons stay first
     assert _with_runners_up(k, answer, hits[:1], suggest_at=0.375) is answer
+
+
+def test_fitted_levels_bring_their_own_scope_level_and_linked_ties():
+    from ropbot.engine import Levels
+    from ropbot.matcher import Ranker
+
+    ranker = Ranker((0.0,), 0.0, answer_at=0.6, suggest_at=0.3, margin=1.5, linked_ties=True, out_of_scope_at=0.8)
+    levels = Levels.of(ranker)
+    assert (levels.out_of_scope_at, levels.linked_ties_answer) == (0.8, True)
+    # A scope level under the answer level would answer what the answer level refuses.
+    assert Levels.of(ranker._replace(out_of_scope_at=0.5)).out_of_scope_at == 0.6
