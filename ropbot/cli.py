@@ -120,9 +120,9 @@ def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
     # Everyday questions as negatives: the corpus examples and the sets given with --ordinary
     # (`make train` passes the tuning halves of the blind question sets, never a locked half).
     corpus = load_corpus(settings.corpus_dir).corpus
-    ordinary = [x for e in corpus.entries() for x in e.examples] if corpus is not None else []
+    ordinary = {"corpus examples": [x for e in corpus.entries() for x in e.examples] if corpus is not None else []}
     for name in args.ordinary:
-        ordinary += [row["text"] for row in load_file(Path(name))]
+        ordinary[Path(name).name] = [row["text"] for row in load_file(Path(name))]
     report = train(rules, [Path(f) for f in args.sets], out, ordinary)
     dump(report)
     return 0

@@ -37,9 +37,9 @@ PLAIN_WORDS = 12
 # A sentence elsewhere in the message that places the danger in the past, in fiction or in a
 # figure of speech keeps a plain sentence from deciding alone; a staff question does not.
 UNPLAIN = frozenset({"past", "frame", "denial", "figurative"})
-# A message that names no concept is acute only on the model's word alone, so it must be surer:
-# at least this many words («takk» is not a farewell) and at least the model's `unnamed_at`
-# probability, chosen by `ropbot crisis-train` with its other thresholds.
+# A message that names no concept is acute on the model's word alone: it needs at least this many
+# words («takk» is not a farewell) and the model's own bar for such messages (`unnamed_at`),
+# chosen by `ropbot crisis-train` with its other threshold.
 UNNAMED_MIN_WORDS = 4
 UNNAMED_ACUTE_AT = 0.8  # for a model file written before `unnamed_at` was chosen
 # Cues that place a danger outside the here and now (lowered to concern, never silenced).
@@ -268,7 +268,7 @@ class Model:
     acute_at: float  # the threshold of this model's decision
     gate: str = ""
     gate_bonus: float = 0.0  # log-odds added when the `gate` feature is present
-    unnamed_at: float = UNNAMED_ACUTE_AT  # the probability a message that names no concept needs
+    unnamed_at: float = UNNAMED_ACUTE_AT  # the threshold for a message that names no concept
 
     def __post_init__(self) -> None:
         # Per-word sums of n-gram weights: a message then costs one cached lookup per word.
@@ -282,7 +282,7 @@ class Model:
         data = data if isinstance(data, Mapping) else {}
         return cls(dict(data.get("weights") or {}), float(data.get("bias", 0.0)), float(data.get("threshold", 0.5)),
                    str(data.get("gate") or ""), float(data.get("gate_bonus", 0.0)),
-                   float(data.get("unnamed_at", UNNAMED_ACUTE_AT)))
+                   float(data.get("unnamed_at", max(UNNAMED_ACUTE_AT, float(data.get("threshold", 0.5))))))
 
     def _word_sum(self, word: str) -> tuple[float, int]:
         found = grams(word)
@@ -434,9 +434,10 @@ class CrisisRules:
         feats = features(signals, pairs) | shape(text, len(folded))
         toks = _tokens(folded)
         p = self.model.probability_of(folded, feats, toks)
-        if p >= self.model.acute_at and (kinds or (len(folded) >= UNNAMED_MIN_WORDS and p >= self.model.unnamed_at)):
+        if (p >= self.model.acute_at if kinds else len(folded) >= UNNAMED_MIN_WORDS and p >= self.model.unnamed_at):
             return Assessment(ACUTE, kinds or frozenset({"danger"}), p)
-        if kinds or (self.topic.weights and self.topic.probability_of(folded, feats, toks) >= self.topic.acute_at):
+        if kinds or (self.topic.weights and len(folded) >= UNNAMED_MIN_WORDS
+                     and self.topic.probability_of(folded, feats, toks) >= self.topic.acute_at):
             return Assessment(CONCERN, kinds or frozenset({"danger"}), p)
         return Assessment(None, frozenset(), p)
 

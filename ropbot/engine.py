@@ -223,13 +223,14 @@ class Levels:
     # cross-validation chose it).
     linked_ties_answer: bool = True
     out_of_scope_at: float = OUT_OF_SCOPE_ANSWER_AT
+    sure_at: float = 1.01  # a first hit this likely is answered however close the second
 
     @classmethod
     def of(cls, ranker: Ranker | None) -> Levels:
         if ranker is None:
             return cls()
         return cls(ranker.answer_at, ranker.suggest_at, ranker.margin, ranker.linked_ties,
-                   max(ranker.out_of_scope_at, ranker.answer_at))
+                   max(ranker.out_of_scope_at, ranker.answer_at), ranker.sure_at)
 
 
 def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus | None = None,
@@ -237,7 +238,7 @@ def decide(hits: tuple[Hit, ...], answer_at: float = ANSWER_AT, corpus: Corpus |
     """answer, did_you_mean or fallback, from the calibrated confidence of the top hit."""
     if not hits or hits[0].score < levels.suggest_at:
         return Decision.FALLBACK
-    tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < levels.margin
+    tied = (len(hits) > 1 and hits[0].blend - hits[1].blend < levels.margin and hits[0].score < levels.sure_at
             and not (levels.linked_ties_answer and linked(corpus, hits[0].id, hits[1].id)))
     if hits[0].score >= answer_at and not tied:
         return Decision.ANSWER

@@ -50,6 +50,7 @@ class Lookup:
     stems: tuple[str, ...] = ()  # «anbefalelse 26»: a word that starts so, with a number right after it
     verbs: frozenset[str] = frozenset()  # «kan du anbefale 2 bøker»: a stem's verbs announce nothing
     fillers: frozenset[str] = frozenset()  # «12, 13 og 31 takk»: words a bare list of numbers may carry
+    tens_ordinal: frozenset[str] = frozenset()  # «førti|ende»: what makes a tens word an ordinal
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @cached_property
@@ -67,6 +68,7 @@ class Lookup:
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
                    {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()},
                    words("markers"), words("chapter"), tuple(sorted(words("stems"))), words("verbs"), words("fillers"),
+                   words("tens_ordinal"),
                    re.compile(str(data.get("glossary_question") or "(?!)")))
 
     def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
@@ -202,8 +204,8 @@ class Lookup:
         for word, tens in self.tens.items():
             if tok.startswith(word):
                 rest = tok[len(word):]
-                if not rest:
-                    return tens
+                if not rest or rest in self.tens_ordinal:
+                    return tens  # «førti», «førtiende»
                 unit = self.number_words.get(rest)
                 if unit is not None and 0 < unit < 10:
                     return tens + unit

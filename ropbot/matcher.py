@@ -123,6 +123,7 @@ class Ranker(NamedTuple):
     margin: float
     linked_ties: bool = False        # a tie with an entry the first one links to still answers
     out_of_scope_at: float = 0.95    # the level a message with an off-topic theme must reach
+    sure_at: float = 1.01            # a first leader this likely answers despite a close second
 
     @classmethod
     def from_data(cls, data: object) -> Ranker | None:
@@ -130,7 +131,7 @@ class Ranker(NamedTuple):
             return None  # a model for other features is no model
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["answer_at"]),
                    float(data["suggest_at"]), float(data["margin"]), bool(data.get("linked_ties", False)),
-                   float(data.get("out_of_scope_at", 0.95)))
+                   float(data.get("out_of_scope_at", 0.95)), float(data.get("sure_at", 1.01)))
 
 
 class Matcher:

@@ -34,6 +34,9 @@ LEVELS = [round(0.025 * k, 3) for k in range(2, 40)]
 MAX_OFFTOPIC_SUGGEST = 0.2
 MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)  # lead of the first over the second, in log-odds
 # The level a message with an off-topic theme must reach (intents/offtopic.yaml): 1.01 never answers it.
+# A first leader this likely is answered however close the second (shown as a button): two
+# entries that both fit are not a coin toss. 1.01: never.
+SURE_LEVELS = (1.01, 0.99, 0.98, 0.95, 0.9, 0.85)
 OUT_OF_SCOPE_LEVELS = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)
 
 
@@ -90,7 +93,8 @@ def train(k: Knowledge, sets: Sequence[Path], out: Path) -> dict[str, Any]:
         "features": list(FEATURES), "weights": [round(float(w), 5) for w in final.coef_[0]],
         "bias": round(float(final.intercept_[0]), 5),
         "answer_at": best["answer_at"], "suggest_at": best["suggest_at"], "margin": best["margin"],
-        "linked_ties": best["linked_ties"], "out_of_scope_at": best["out_of_scope_at"], "cv": best["cv"],
+        "linked_ties": best["linked_ties"], "out_of_scope_at": best["out_of_scope_at"], "sure_at": best["sure_at"],
+        "cv": best["cv"],
     }
     out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
     return {k_: v for k_, v in model.items() if k_ not in ("weights",)}
@@ -101,8 +105,8 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits, corpus: Corpus |
     the suggestion level that offers the right entry most often (off-topic messages may get
     suggestions: they are not answers). The answer rule is the engine's (`engine.decide` and
     `Engine._match`): the first leader at `answer_at` or more, ahead of the second by `margin`
-    unless (with `linked_ties`) the two link to each other, and at `out_of_scope_at` or more
-    when the message has an off-topic theme."""
+    unless (with `linked_ties`) the two link to each other or the first reaches `sure_at`, and
+    at `out_of_scope_at` or more when the message has an off-topic theme."""
     import numpy as np
 
     per_query: list[list[tuple[float, bool, str, float]]] = [[] for _ in queries]
@@ -124,9 +128,9 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits, corpus: Corpus |
     kinds = np.array([str(q["kind"]).rstrip("0123456789") for q in queries])
     groups = [(kinds == kind, int((kinds == kind).sum())) for kind in sorted(set(kinds))]
     best: dict[str, Any] | None = None
-    for linked_ties in (False, True):
+    for linked_ties, sure_at in [(lt, sa) for lt in (False, True) for sa in SURE_LEVELS]:
         for margin in MARGINS:
-            untied = present & ((gap >= margin) | (linked_ties & pair_linked))
+            untied = present & ((gap >= margin) | (linked_ties & pair_linked) | (p1 >= sure_at))
             for answer_at in LEVELS:
                 for scope_at in OUT_OF_SCOPE_LEVELS:
                     bar = np.where(outside, max(scope_at, answer_at), answer_at)
@@ -136,7 +140,7 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits, corpus: Corpus |
                     wrong = int(wrong_answers.sum())
                     within = all(int((wrong_answers & of).sum()) <= MAX_WRONG * size for of, size in groups)
                     if within and (best is None or right > best["right"]):
-                        best = {"answer_at": answer_at, "margin": margin, "linked_ties": linked_ties,
+                        best = {"answer_at": answer_at, "margin": margin, "linked_ties": linked_ties, "sure_at": sure_at,
                                 "out_of_scope_at": max(scope_at, answer_at), "right": right, "wrong": wrong}
     assert best is not None
     # Suggest from the lowest level at which few off-topic messages get suggestions (they get a
@@ -155,7 +159,7 @@ def choose_levels(queries: list[dict[str, Any]], owner, logits, corpus: Corpus |
           "ranked_first": round(sum(bool(r) and r[0][1] for r, a in zip(per_query, answerable, strict=False) if a)
                                 / total_answerable, 4)}
     return {"answer_at": best["answer_at"], "suggest_at": suggest, "margin": best["margin"],
-            "linked_ties": best["linked_ties"], "out_of_scope_at": best["out_of_scope_at"],
+            "linked_ties": best["linked_ties"], "out_of_scope_at": best["out_of_scope_at"], "sure_at": best["sure_at"],
             "score": best["right"] - 0.001 * best["wrong"], "cv": cv}
 
 

@@ -134,7 +134,8 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     for path in ("crisis-tuning.yaml", "crisis-locked.yaml", "crisis2-tuning.yaml", "crisis2-locked.yaml",
                  "crisis3-tuning.yaml", "crisis3-locked.yaml", "crisis4-tuning.yaml", "crisis4-locked.yaml",
                  "crisis5-tuning.yaml", "crisis5-locked.yaml", "crisis6-tuning.yaml", "crisis6-locked.yaml",
-                 "crisis7-tuning.yaml", "crisis7-locked.yaml", "crisis8-tuning.yaml", "crisis8-locked.yaml"):
+                 "crisis7-tuning.yaml", "crisis7-locked.yaml", "crisis8-tuning.yaml", "crisis8-locked.yaml",
+                 "crisis9-tuning.yaml", "crisis9-locked.yaml"):
         for q in load_questions(DATA / path):
             assert fold(q["text"]) not in terms
 
@@ -210,6 +211,14 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     # new example questions among the everyday messages. CV 0.912, 0.999, 0.025, 0.981. The spent
     # locked halves then: 0.909, 1.0, 0.006, 0.983; 0.927, 1.0, 0.013, 0.978; 0.911, 1.0, 0.036,
     # 0.971; 0.929, 1.0, 0.017, 0.983; 0.859, 1.0, 0.035, 1.0; 0.894, 0.976, 0.061, 0.933.
+    # crisis9 (two more writers, 400 messages: people in the ROP world late at night; phone
+    # typing in distress): its tuning half, unseen, scored 0.929, 1.0, 0.052, 0.983. With it,
+    # 200 everyday chat messages (everyday-tuning.yaml) joined the everyday negatives, a message
+    # that names no concept got its own threshold (`unnamed_at`, which may be lower than the
+    # other: CV 0.912 → 0.930), and the topic head's numbers line needs four words like the card.
+    # CV 0.931, 0.997, 0.025, 0.975. The spent locked halves then: 0.939, 1.0, 0.012, 0.983;
+    # 0.945, 1.0, 0.013, 0.978; 0.922, 1.0, 0.036, 0.971; 0.929, 1.0, 0.017, 0.983; 0.871,
+    # 0.988, 0.026, 1.0; 0.918, 0.976, 0.070, 0.95.
     ("crisis-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
     ("crisis-locked.yaml", (0.9, 1.0, 0.02, 0.95)),
     ("crisis2-tuning.yaml", (0.95, 1.0, 0.03, 0.98)),
@@ -226,6 +235,7 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     ("crisis6-locked.yaml", (0.88, 0.97, 0.07, 0.93)),
     ("crisis7-tuning.yaml", (0.97, 1.0, 0.04, 0.98)),
     ("crisis8-tuning.yaml", (0.97, 1.0, 0.03, 0.98)),
+    ("crisis9-tuning.yaml", (0.97, 1.0, 0.03, 0.98)),
 ])
 def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
     report = evaluate_crisis(engine, load_questions(DATA / name))
@@ -302,3 +312,14 @@ def test_a_message_that_names_no_concept_needs_the_models_own_bar(rules: CrisisR
     assert 0.6 <= lenient.assess(message).probability < 0.9
     assert lenient.assess(message).level == ACUTE
     assert strict.assess(message).level != ACUTE
+
+
+def test_everyday_chat_gets_no_card_and_greetings_no_numbers(engine: Engine):
+    """Everyday chat to the bot (everyday-tuning.yaml: thanks, greetings, plans, complaints,
+    written blind): before it joined the training, 2 % got the card and 38 % the numbers line."""
+    rows = load_questions(DATA / "everyday-tuning.yaml")
+    replies = [engine.handle(q["text"]) for q in rows]
+    assert sum(r.urgency == ACUTE for r in replies) == 0
+    assert sum(r.urgency is not None for r in replies) <= 0.13 * len(rows)
+    for greeting in ("hei", "ha det", "God natt 🌙", "takk", "ok"):
+        assert engine.handle(greeting).urgency is None, greeting

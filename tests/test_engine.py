@@ -93,6 +93,9 @@ def test_did_you_mean_when_leaders_are_close(engine: Engine):
     assert decide(linked_tie, corpus=corpus) == R.Decision.ANSWER
     assert decide(linked_tie, corpus=corpus, levels=Levels(linked_ties_answer=False)) == R.Decision.DID_YOU_MEAN
     assert decide(linked_tie) == R.Decision.DID_YOU_MEAN
+    # A first leader at `sure_at` or more answers however close the second (chosen by rank-train).
+    assert decide(pair(lead=0.0, score=0.95), corpus=corpus, levels=Levels(sure_at=0.9)) == R.Decision.ANSWER
+    assert decide(pair(lead=0.0, score=0.85), corpus=corpus, levels=Levels(sure_at=0.9)) == R.Decision.DID_YOU_MEAN
     # Confidence still comes first: a clear lead below answer_at asks, below suggest_at falls back.
     assert decide(pair(lead=1.0, score=0.30), corpus=corpus) == R.Decision.DID_YOU_MEAN
     assert decide((Hit("R69", 0.9, 0, 0, blend=2.0),)) == R.Decision.ANSWER
@@ -204,8 +207,9 @@ def test_fitted_levels_bring_their_own_scope_level_and_linked_ties():
     from ropbot.engine import Levels
     from ropbot.matcher import Ranker
 
-    ranker = Ranker((0.0,), 0.0, answer_at=0.6, suggest_at=0.3, margin=1.5, linked_ties=True, out_of_scope_at=0.8)
+    ranker = Ranker((0.0,), 0.0, answer_at=0.6, suggest_at=0.3, margin=1.5, linked_ties=True, out_of_scope_at=0.8,
+                    sure_at=0.9)
     levels = Levels.of(ranker)
-    assert (levels.out_of_scope_at, levels.linked_ties_answer) == (0.8, True)
+    assert (levels.out_of_scope_at, levels.linked_ties_answer, levels.sure_at) == (0.8, True, 0.9)
     # A scope level under the answer level would answer what the answer level refuses.
     assert Levels.of(ranker._replace(out_of_scope_at=0.5)).out_of_scope_at == 0.6

@@ -31,6 +31,8 @@ def shown(reply: R.Reply) -> list[str]:
     ("finner ikke anbefalelse 26 og 27", ["26", "27"]),  # a misspelling two typos cannot reach
     ("12, 13 og 31 takk", ["12", "13", "31"]),  # numbers only, with a word of thanks
     ("5-7 pls", ["5", "6", "7"]),
+    ("den førtiende anbefalingen", ["40"]),          # a tens word as an ordinal
+    ("alle anbefalingene fra 64 til 68", ["64", "65", "66", "67", "68"]),
 ])
 def test_recommendation_numbers(engine: Engine, message: str, numbers: list[str]):
     reply = engine.handle(message)

@@ -43,3 +43,17 @@ def test_an_off_topic_theme_must_reach_its_own_level():
     p = 1 / (1 + np.exp(-0.5))
     assert result["answer_at"] <= p < result["out_of_scope_at"]
     assert result["cv"]["right_first"] == 1.0 and result["cv"]["wrong"] == 0.0
+
+
+def test_a_sure_first_answers_despite_a_close_second():
+    # Sure ties (the right entry and a neighbour both high), clear leads at a middling level
+    # (right), and close calls at that level (wrong): only `sure_at` answers the first and the
+    # second while leaving the third, since a margin wide enough to skip the close calls would
+    # also skip the sure ties.
+    specs = [("short", [("A", True, 4.0), ("B", False, 3.9)], False)] * 30
+    specs += [("short", [("A", True, 0.5), ("B", False, -3.0)], False)] * 30
+    specs += [("short", [("B", False, 0.5), ("A", True, 0.4)], False)] * 20
+    queries, owner, logits = queries_of(specs)
+    result = choose_levels(queries, owner, logits)
+    assert result["sure_at"] <= 1 / (1 + np.exp(-4.0))
+    assert result["cv"]["right_first"] == 0.75 and result["cv"]["wrong"] == 0.0  # 60 of 80, none wrong
