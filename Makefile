@@ -43,22 +43,30 @@ bench: install
 	$(BIN)/ropbot bench
 	$(BIN)/python $(E2E)/load.py --users 200 --messages 20
 
-# Refit both models on the tuning halves of the blind sets (the locked halves are only scored).
+# Refit both models on the tuning halves of the blind sets. A locked half is scored once, at the
+# end of the work it measures (its figures stay in the tests as floors); after that it may join
+# the training, and the next round's sets measure. The third and fourth rounds' locked halves,
+# scored at cfcc899, have joined; the first two rounds' have not.
 BLIND := tests/data/blind
 ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml \
 	$(BLIND)/short2-tuning.yaml $(BLIND)/stories2-tuning.yaml $(BLIND)/offtopic2-tuning.yaml \
 	$(BLIND)/short3-tuning.yaml $(BLIND)/stories3-tuning.yaml $(BLIND)/offtopic3-tuning.yaml \
-	$(BLIND)/short4-tuning.yaml $(BLIND)/stories4-tuning.yaml $(BLIND)/offtopic4-tuning.yaml
+	$(BLIND)/short4-tuning.yaml $(BLIND)/stories4-tuning.yaml $(BLIND)/offtopic4-tuning.yaml \
+	$(BLIND)/short3-locked.yaml $(BLIND)/stories3-locked.yaml $(BLIND)/offtopic3-locked.yaml \
+	$(BLIND)/short4-locked.yaml $(BLIND)/stories4-locked.yaml $(BLIND)/offtopic4-locked.yaml
 # The crisis model also sees the lookups («6.6.1 og 6.2»): without messages full of numbers among
 # its everyday negatives, it took numbers for pill counts. And everyday chat («hei», «takk for
 # alt», «siste spørsmål for i dag»): without it, a greeting got the numbers line.
 CRISIS_ORDINARY := $(ORDINARY) $(BLIND)/lookups-tuning.yaml $(BLIND)/lookups2-tuning.yaml $(BLIND)/lookups3-tuning.yaml \
-	$(BLIND)/lookups4-tuning.yaml $(BLIND)/everyday-tuning.yaml
+	$(BLIND)/lookups4-tuning.yaml $(BLIND)/lookups3-locked.yaml $(BLIND)/lookups4-locked.yaml \
+	$(BLIND)/everyday-tuning.yaml $(BLIND)/everyday-locked.yaml
+CRISIS := $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml \
+	$(BLIND)/crisis4-tuning.yaml $(BLIND)/crisis5-tuning.yaml $(BLIND)/crisis6-tuning.yaml $(BLIND)/crisis7-tuning.yaml \
+	$(BLIND)/crisis8-tuning.yaml $(BLIND)/crisis9-tuning.yaml \
+	$(BLIND)/crisis7-locked.yaml $(BLIND)/crisis8-locked.yaml $(BLIND)/crisis9-locked.yaml
 train: install
 	$(BIN)/pip install -q -e '.[train]'
-	$(BIN)/ropbot crisis-train $(BLIND)/crisis-tuning.yaml $(BLIND)/crisis-extra.yaml $(BLIND)/crisis2-tuning.yaml $(BLIND)/crisis3-tuning.yaml $(BLIND)/crisis4-tuning.yaml $(BLIND)/crisis5-tuning.yaml $(BLIND)/crisis6-tuning.yaml \
-		$(BLIND)/crisis7-tuning.yaml $(BLIND)/crisis8-tuning.yaml \
-		$(BLIND)/crisis9-tuning.yaml --ordinary $(CRISIS_ORDINARY)
+	$(BIN)/ropbot crisis-train $(CRISIS) --ordinary $(CRISIS_ORDINARY)
 	$(BIN)/ropbot rank-train $(ORDINARY)
 
 clean:

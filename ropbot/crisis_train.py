@@ -33,9 +33,12 @@ BONUS_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 # that threshold: many hard negatives name a concept («tau til hengekøya»), while a message with
 # no concept word that the model still rates high is seldom harmless. 1.01: never.
 UNNAMED_GRID = (1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)  # strictest first: it wins a tie
-# The card may be raised for at most this share of hard negatives (issue 10 allows
-# 3 %; the margin is for messages unlike the training set).
-MAX_FALSE_ALARMS = 0.025
+# The card may be raised for at most this share of hard negatives: issue 10's limit. It had a
+# margin (0.025) for messages unlike the training set, and fresh writers' hard negatives still got
+# the card three times as often; since their scored halves joined the training, the
+# cross-validated rate is the better estimate, and the margin bought too little for its recall
+# (0.879 at 0.025, 0.921 at 0.03, 0.963 at 0.05).
+MAX_FALSE_ALARMS = 0.03
 # Everyday questions about the guideline: the card on at most this share; the numbers line on at
 # most that share of those that name no concept (naming suicide or violence rightly brings it).
 MAX_EVERYDAY_CARD = 0.005

@@ -38,7 +38,7 @@ class Found:
 @dataclass(frozen=True)
 class Lookup:
     recommendation_words: frozenset[str]
-    fuzzy_word: str
+    fuzzy_words: tuple[str, ...]
     prefixes: frozenset[str]
     section_words: frozenset[str]
     joiners: frozenset[str]
@@ -51,6 +51,7 @@ class Lookup:
     verbs: frozenset[str] = frozenset()  # «kan du anbefale 2 bøker»: a stem's verbs announce nothing
     fillers: frozenset[str] = frozenset()  # «12, 13 og 31 takk»: words a bare list of numbers may carry
     tens_ordinal: frozenset[str] = frozenset()  # «førti|ende»: what makes a tens word an ordinal
+    ordinal_suffixes: frozenset[str] = frozenset()  # «25th», «12te»: what makes digits an ordinal
     glossary_question: re.Pattern[str] = re.compile(r"(?!)")  # «hva er X?»: group 1 is the term
 
     @cached_property
@@ -63,12 +64,14 @@ class Lookup:
         def words(key: str) -> frozenset[str]:
             return frozenset(str(w).lower() for w in data.get(key) or ())
 
-        return cls(words("recommendation"), str(data["fuzzy_word"]).lower(), words("prefixes"),
+        fuzzy = data["fuzzy_word"]
+        return cls(words("recommendation"), tuple(str(w).lower() for w in (fuzzy if isinstance(fuzzy, list) else [fuzzy])),
+                   words("prefixes"),
                    words("section"), words("joiners"), words("ranges"),
                    {str(k).lower(): int(v) for k, v in (data.get("numbers") or {}).items()},
                    {str(k).lower(): int(v) for k, v in (data.get("tens") or {}).items()},
                    words("markers"), words("chapter"), tuple(sorted(words("stems"))), words("verbs"), words("fillers"),
-                   words("tens_ordinal"),
+                   words("tens_ordinal"), words("ordinal_suffixes"),
                    re.compile(str(data.get("glossary_question") or "(?!)")))
 
     def find(self, text: str, known_sections: frozenset[str] | set[str] = frozenset(),
@@ -109,6 +112,9 @@ class Lookup:
             elif tok.isdigit() and i + 1 < len(tokens) and self._is_keyword(tokens[i + 1]) \
                     and text.lower().find(tok + ".") >= 0:
                 numbers.append(int(tok))  # «den 12. anbefalingen»
+            elif tok.isdigit() and i + 2 < len(tokens) and tokens[i + 1] in self.ordinal_suffixes \
+                    and self._is_keyword(tokens[i + 2]):
+                numbers.append(int(tok))  # «the 25th recommendation», «den 12te anbefalingen»
             i += 1
         return Found(tuple(dict.fromkeys(numbers))[:MAX_NUMBERS], tuple(dict.fromkeys(sections))[:MAX_NUMBERS])
 
@@ -159,7 +165,13 @@ class Lookup:
             return i
         numbers.append(first)
         i += 1
-        while i + 1 < len(tokens):
+        while i < len(tokens):
+            if tokens[i].isdigit() and len(tokens[i]) <= 3:
+                numbers.append(int(tokens[i]))  # «anbefaling 14 15 16»: a list without commas
+                i += 1
+                continue
+            if i + 1 >= len(tokens):
+                break
             sep, nxt = tokens[i], self._number(tokens[i + 1])
             if nxt is None or not (sep in self.joiners or sep in self.ranges):
                 break
@@ -173,12 +185,12 @@ class Lookup:
     def _is_keyword(self, tok: str) -> bool:
         if tok in self.recommendation_words:
             return True
-        word = self.fuzzy_word
-        if len(tok) < len(word) - 2 or tok[:3] != word[:3]:
-            return False
-        # Two typos against the word or one of its inflections («anbefallingen», «anbefaing»).
-        return any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2
-                   for form in self.recommendation_words if form.startswith(word[:3]) and len(form) >= len(word))
+        # Two typos against a word or one of its inflections («anbefallingen», «anbefaing»,
+        # «recomendation»), for words that start as it does.
+        return any(len(tok) >= len(word) - 2 and tok[:3] == word[:3]
+                   and any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2 for form in self.recommendation_words
+                           if form.startswith(word[:3]) and len(form) >= len(word))
+                   for word in self.fuzzy_words)
 
     def _is_section_word(self, tok: str, words: frozenset[str] | None = None) -> bool:
         """A section word or its abbreviation as listed (intents/lookup.yaml: «avsn», «kap»,

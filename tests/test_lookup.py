@@ -33,6 +33,9 @@ def shown(reply: R.Reply) -> list[str]:
     ("5-7 pls", ["5", "6", "7"]),
     ("den førtiende anbefalingen", ["40"]),          # a tens word as an ordinal
     ("alle anbefalingene fra 64 til 68", ["64", "65", "66", "67", "68"]),
+    ("recomendation 25 and 26 pls", ["25", "26"]),      # a misspelt English keyword
+    ("the 25th recommendation", ["25"]),                # an English ordinal
+    ("anbefailng 14 15 16", ["14", "15", "16"]),        # a list without commas
 ])
 def test_recommendation_numbers(engine: Engine, message: str, numbers: list[str]):
     reply = engine.handle(message)
