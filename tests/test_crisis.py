@@ -136,7 +136,7 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
                  "crisis5-tuning.yaml", "crisis5-locked.yaml", "crisis6-tuning.yaml", "crisis6-locked.yaml",
                  "crisis7-tuning.yaml", "crisis7-locked.yaml", "crisis8-tuning.yaml", "crisis8-locked.yaml",
                  "crisis9-tuning.yaml", "crisis9-locked.yaml", "crisis10-tuning.yaml", "crisis10-locked.yaml",
-                 "crisis11-tuning.yaml", "crisis11-locked.yaml"):
+                 "crisis11-tuning.yaml", "crisis11-locked.yaml", "crisis12-tuning.yaml", "crisis12-locked.yaml"):
         for q in load_questions(DATA / path):
             assert fold(q["text"]) not in terms
 
@@ -259,6 +259,13 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     # that model's figures.
     ("crisis11-tuning.yaml", (0.86, 1.0, 0.06, 1.0)),
     ("crisis11-locked.yaml", (0.92, 1.0, 0.024, 0.97)),
+    # The third chat set then joined the training. A rule chosen before crisis12 and everyday4
+    # existed decided between a no-concept threshold below the named one (kept) and one at least
+    # as high (the rule before this session): the latter had to cut the card on everyday4's
+    # tuning half by a point; it cut it by 0.8 (1 message of 120 to none), with equal recall on
+    # crisis12's. Scored once then: crisis12 0.96, 1.0, 0.042, 1.0 and 0.96, 1.0, 0.058, 1.0.
+    ("crisis12-tuning.yaml", (0.96, 1.0, 0.043, 1.0)),
+    ("crisis12-locked.yaml", (0.96, 1.0, 0.058, 1.0)),
 ])
 def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
     report = evaluate_crisis(engine, load_questions(DATA / name))
@@ -366,6 +373,10 @@ def test_everyday_chat_locked_half(engine: Engine):
     # numbers line on 24 and 23. The card on chat is the crisis model's weakest point.
     ("everyday3-tuning.yaml", 0.034, 0.17),
     ("everyday3-locked.yaml", 0.047, 0.175),
+    # The fourth, scored once after the third joined the training: the card on 1 of 120 in each
+    # half («Eg sit på kontoret og ventar på neste pasient»), the numbers line on 13 of 120.
+    ("everyday4-tuning.yaml", 0.009, 0.11),
+    ("everyday4-locked.yaml", 0.009, 0.11),
 ])
 def test_everyday_chat_later_sets(engine: Engine, name: str, card: float, numbers: float):
     report = evaluate_crisis(engine, load_questions(DATA / name))
