@@ -118,7 +118,7 @@ def cmd_crisis_train(args: argparse.Namespace, settings: Settings) -> int:
     rules = CrisisRules.load(settings.intents_dir / "crisis.yaml")
     out = settings.intents_dir / "crisis_model.json"
     # Everyday questions as negatives: the corpus examples and the sets given with --ordinary
-    # (`make train` passes the tuning halves of the blind question sets, never a locked half).
+    # (`make train` names them: blind question and chat sets, a locked half only once scored).
     corpus = load_corpus(settings.corpus_dir).corpus
     ordinary = {"corpus examples": [x for e in corpus.entries() for x in e.examples] if corpus is not None else []}
     for name in args.ordinary:

@@ -2,11 +2,10 @@
 
 The model is a logistic regression over `crisis.vector()` (character n-grams, words and the
 signals of intents/crisis.yaml). It is fitted on blind-written messages only: the tuning halves
-of the eight blind crisis sets (tests/data/blind/crisis-tuning.yaml … crisis8-tuning.yaml), extra
-training messages written the same way (crisis-extra.yaml), and the tuning halves of the question
-sets as everyday messages. The regularisation strength and the thresholds are chosen by
-stratified k-fold cross-validation on those; the locked halves (crisis-locked.yaml …
-crisis8-locked.yaml) are scored, never fitted.
+of the blind crisis sets (tests/data/blind/crisis*-tuning.yaml), extra training messages written
+the same way (crisis-extra.yaml), locked halves once they have been scored, and the question and
+chat sets as everyday messages; the Makefile's `train` names them. The regularisation strength
+and the thresholds are chosen by stratified k-fold cross-validation on those.
 
 Training needs scikit-learn (`pip install -e '.[train]'`); answering does not: the weights are
 written to intents/crisis_model.json and read by `crisis.Model`.

@@ -16,6 +16,7 @@ from .live import Knowledge, LiveKnowledge
 from .matcher import Ranker
 from .model import Corpus, Entry, Term
 from .normalize import fold
+from .offtopic import Theme
 from .reply import Action, Decision, Go, Hit, Part, Reply
 from .validate import TOTAL_RECOMMENDATIONS
 
@@ -114,8 +115,7 @@ class Engine:
         outside = False
         theme = None
         if decision != Decision.ANSWER:
-            theme = k.offtopic.theme(text.lower())
-            outside = theme is not None or k.conversation.outside_scope(folded)
+            theme, outside = off_topic(k, text, folded)
             if not outside:
                 decision = decide(hits, levels.answer_at, k.corpus, levels)
         entry = k.corpus.get(hits[0].id) if decision == Decision.ANSWER else None
@@ -148,6 +148,13 @@ class Engine:
 
     def chapters(self, audience: Audience = Audience.STAFF) -> Reply:
         return compose.chapters_reply(self.live.current.corpus, audience)
+
+
+def off_topic(k: Knowledge, text: str, folded: str) -> tuple[Theme | None, bool]:
+    """The off-topic theme a message has (intents/offtopic.yaml), and whether it is outside the
+    guideline at all (a theme, or a practical question such as doses or opening hours)."""
+    theme = k.offtopic.theme(text.lower())
+    return theme, theme is not None or k.conversation.outside_scope(folded)
 
 
 def _by_number(k: Knowledge, number: int, audience: Audience) -> Reply:

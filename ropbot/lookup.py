@@ -58,6 +58,13 @@ class Lookup:
     def _tens_starts(self) -> tuple[str, ...]:
         return tuple(self.tens)
 
+    @cached_property
+    def _fuzzy_forms(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Each fuzzy word with the inflections a misspelling is measured against: the listed
+        recommendation words that start as it does and are no shorter."""
+        return tuple((word, tuple(f for f in sorted(self.recommendation_words) if f.startswith(word[:3]) and len(f) >= len(word)))
+                     for word in self.fuzzy_words)
+
     @classmethod
     def load(cls, path: Path) -> Lookup:
         data = load_file(path, f"intents/{path.name}")
@@ -188,9 +195,8 @@ class Lookup:
         # Two typos against a word or one of its inflections («anbefallingen», «anbefaing»,
         # «recomendation»), for words that start as it does.
         return any(len(tok) >= len(word) - 2 and tok[:3] == word[:3]
-                   and any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2 for form in self.recommendation_words
-                           if form.startswith(word[:3]) and len(form) >= len(word))
-                   for word in self.fuzzy_words)
+                   and any(Levenshtein.distance(tok, form, score_cutoff=2) <= 2 for form in forms)
+                   for word, forms in self._fuzzy_forms)
 
     def _is_section_word(self, tok: str, words: frozenset[str] | None = None) -> bool:
         """A section word or its abbreviation as listed (intents/lookup.yaml: «avsn», «kap»,

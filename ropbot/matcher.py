@@ -334,11 +334,7 @@ class Vocabulary:
         binary n-gram vector). A word's n-gram columns are looked up once and cached, so a
         120-word story costs a lookup per word, not one per n-gram."""
         parts = [self._word_columns(w) for w in _cut(_WORD.findall(lowered)[:limit])]
-        tokens = _TOKEN.findall(lowered)[:limit]
-        get = self.column.get
-        named = [get("w" + a, -1) for a in tokens]
-        named += [get(f"w{a} {b}", -1) for a, b in zip(tokens, tokens[1:], strict=False)]
-        words = np.array(named, dtype=np.int64)
+        words = np.fromiter(map(self.column.get, _word_features(lowered, limit), repeat(-1)), dtype=np.int64)
         cols, tf = np.unique(np.concatenate([*(known for known, _ in parts), words[words >= 0]]), return_counts=True)
         unknown = frozenset().union(*(u for _, u in parts))
         chars = int(np.count_nonzero(~self.is_word[cols])) + len(unknown)
@@ -441,18 +437,15 @@ def _tfidf_counts(text: str, limit: int | None = None) -> Counter[str]:
     Keys in order of first appearance (the n-grams first), so sums over them are the same in
     every run."""
     lowered = text.lower()
-    return _with_words(_char_counts(lowered, limit), lowered, limit)
-
-
-def _char_counts(lowered: str, limit: int | None) -> Counter[str]:
-    return Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:limit]))))
-
-
-def _with_words(counts: Counter[str], lowered: str, limit: int | None) -> Counter[str]:
-    tokens = _TOKEN.findall(lowered)[:limit]
-    counts.update(["w" + a for a in tokens])
-    counts.update([f"w{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)])
+    counts = Counter(chain.from_iterable(map(_word_grams, _cut(_WORD.findall(lowered)[:limit]))))
+    counts.update(_word_features(lowered, limit))
     return counts
+
+
+def _word_features(lowered: str, limit: int | None) -> list[str]:
+    """`w` features of a lower-cased text: its words, then its word pairs."""
+    tokens = _TOKEN.findall(lowered)[:limit]
+    return ["w" + a for a in tokens] + [f"w{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
 def _answerable(corpus: Corpus) -> list[Entry]:

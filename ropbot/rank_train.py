@@ -1,10 +1,11 @@
 """`ropbot rank-train`: fit the ranker and choose where the engine answers, suggests or falls back.
 
-Fitted on the tuning halves of the blind question sets only (tests/data/blind/*-tuning.yaml:
-short questions, stories and off-topic messages written by people who never saw the corpus
-examples). Weights come from a logistic regression over `matcher.FEATURES` (is this leader the
-right entry?); the regularisation and the three decision levels are chosen on out-of-fold
-predictions of a grouped k-fold, so no message scores itself. The locked halves are never read.
+Fitted on blind question sets only (tests/data/blind/: short questions, stories and off-topic
+messages written by people who never saw the corpus examples): their tuning halves, and locked
+halves once they have been scored (the Makefile's `train` names the sets). Weights come from a
+logistic regression over `matcher.FEATURES` (is this leader the right entry?); the
+regularisation and the decision levels are chosen on out-of-fold predictions of a grouped
+k-fold, so no message scores itself.
 
 Needs scikit-learn (`pip install -e '.[train]'`); answering does not: the result is written to
 intents/ranker.json and read by `matcher.Ranker`.
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .engine import STAFF_TOPIC_FACTOR, linked
+from .engine import STAFF_TOPIC_FACTOR, linked, off_topic
 from .intents import Audience
 from .live import Knowledge
 from .matcher import FEATURES
@@ -33,10 +34,10 @@ MAX_WRONG = 0.025  # issue 11 allows 0.03; the margin is for the final fit, whic
 LEVELS = [round(0.025 * k, 3) for k in range(2, 40)]
 MAX_OFFTOPIC_SUGGEST = 0.2
 MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)  # lead of the first over the second, in log-odds
-# The level a message with an off-topic theme must reach (intents/offtopic.yaml): 1.01 never answers it.
 # A first leader this likely is answered however close the second (shown as a button): two
 # entries that both fit are not a coin toss. 1.01: never.
 SURE_LEVELS = (1.01, 0.99, 0.98, 0.95, 0.9, 0.85)
+# The level a message with an off-topic theme must reach (intents/offtopic.yaml): 1.01 never answers it.
 OUT_OF_SCOPE_LEVELS = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.01)
 
 
@@ -57,8 +58,7 @@ def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
             hits = k.matcher.rank(row["text"], limit=50, words=words, relative=audience == Audience.RELATIVE,
                               topic_factor=1.0 if audience == Audience.RELATIVE else STAFF_TOPIC_FACTOR,
                               focus=k.conversation.focus(row["text"]))
-            # As the engine asks it: does the message look like an off-topic need?
-            outside = k.offtopic.theme(row["text"].lower()) is not None or k.conversation.outside_scope(" ".join(words))
+            _, outside = off_topic(k, row["text"], " ".join(words))
             out.append({"text": row["text"], "audience": audience, "kind": path.name.split("-")[0],
                         "ids": [h.id for h in hits], "x": [list(h.features) for h in hits],
                         "y": [h.id in right for h in hits], "answerable": bool(right), "outside": outside})
