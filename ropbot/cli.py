@@ -133,7 +133,7 @@ def cmd_rank_train(args: argparse.Namespace, settings: Settings) -> int:
     from .rank_train import train
 
     live = LiveKnowledge(settings.corpus_dir, settings.intents_dir)
-    report = train(live.current, [Path(f) for f in args.sets], settings.intents_dir / "ranker.json")
+    report = train(live.current, [Path(f) for f in args.sets], settings.intents_dir)
     dump(report)
     return 0
 

@@ -68,7 +68,9 @@ class Knowledge:
         return self.derived("services", lambda: services_of(self.corpus, self.service_groups))
 
 
-def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
+def build(corpus: Corpus, intents_dir: Path, classifier: object = None) -> Knowledge:
+    """`classifier`: a fitted classifier's data in place of intents/classifier.json (rank-train's
+    new fit, written only once the ranker on top of it is fitted too)."""
     started = time.perf_counter()
     lexicon = Lexicon.load(intents_dir / "lexicon.yaml")
     crisis = CrisisRules.load(intents_dir / "crisis.yaml")
@@ -83,7 +85,8 @@ def build(corpus: Corpus, intents_dir: Path) -> Knowledge:
         texts.extend((term.term, term.definition, *term.aliases))
     normalizer = Normalizer(lexicon, vocabulary_of(texts, lexicon))
     frequency("og")  # load the word list now, not on the first message
-    matcher = Matcher(corpus, normalizer, ranker=Ranker.from_data(_json(intents_dir / "ranker.json")))
+    matcher = Matcher(corpus, normalizer, ranker=Ranker.from_data(_json(intents_dir / "ranker.json")),
+                      classifier=classifier if classifier is not None else _json(intents_dir / "classifier.json"))
     names = {" ".join(normalizer.words(name)): term.id for term in corpus.glossary
              for name in (term.term, *term.aliases)}
     return Knowledge(corpus, lexicon, crisis, conversation, lookup, offtopic, service_groups, normalizer, matcher,

@@ -11,6 +11,7 @@ fitted logistic ranker weighs these (`Ranker`, `ropbot rank-train`).
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -23,11 +24,13 @@ from typing import NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .classifier import Classifier
 from .model import Corpus, Entry, Role, Term, Topic
 from .normalize import MAX_WORD, MAX_WORDS, Normalizer
 from .reply import Hit
 
 _WORD = re.compile(r"[0-9a-zæøåäöüé]+")
+log = logging.getLogger(__name__)
 
 FIELD_WEIGHTS = {"title": 2.0, "keywords": 1.5, "examples": 1.0, "text": 1.0, "plain": 0.6,
                  "term": 3.0, "aliases": 2.0, "definition": 1.0}
@@ -36,6 +39,7 @@ B = 0.6
 CANDIDATES = 16  # the right entry is among the first 16 of BM25 for 95 % of blind short questions
 FOCUS_CANDIDATES = 4  # extra leaders from the question part of a long message
 NEAR_CANDIDATES = 4  # extra leaders from the TF-IDF centroids (see `Centroids`)
+CLASSIFIER_CANDIDATES = 3  # and from the classifier (see `classifier.Classifier`)
 FUZZY_TERMS = 40  # stems of a long message compared with the example questions (`_fuzzy_query`); CV as uncapped
 MAX_POSTINGS = 1500
 WORD_CACHE = 50_000  # words whose n-gram columns `Vocabulary` keeps
@@ -107,7 +111,7 @@ class _BM25:
 
 # What the ranker sees for each leader (see `Matcher._features`).
 FEATURES = ("entry", "entry_top", "fuzzy", "cover", "grams", "grams_top", "focus", "focus_top",
-            "topic", "role", "relatives", "long", "centroid", "centroid_top")
+            "topic", "role", "relatives", "long", "centroid", "centroid_top", "classifier", "classifier_top")
 GRAMS = (3, 5)
 
 
@@ -136,7 +140,8 @@ class Ranker(NamedTuple):
 
 class Matcher:
     def __init__(self, corpus: Corpus, normalizer: Normalizer, entries: Iterable[Entry] | None = None,
-                 ranker: Ranker | None = None) -> None:
+                 ranker: Ranker | None = None, classifier: object = None) -> None:
+        """`classifier`: intents/classifier.json's data (`classifier.Classifier`), if fitted."""
         self.normalizer = normalizer
         self.ranker = ranker
         items = list(entries) if entries is not None else _answerable(corpus)
@@ -152,6 +157,14 @@ class Matcher:
                 for item in items]
         self.centroids = Centroids([a + b for a, b in zip(asked, told, strict=True)])
         self.grams_of = Grams(asked, self.centroids.vocabulary)
+        self.classifier = Classifier.from_data(classifier, self.centroids, self.ids)
+        if self.ranker is not None and (self.classifier is None or not self.classifier.known.all()):
+            # The ranker weighs the classifier's features heavily: without them (no model, or one
+            # fitted before entries were added) it would rank on zeros, or push a new entry's
+            # questions to its fitted neighbours. The hand-set blend ranks every entry alike.
+            log.warning("classifier missing or older than the corpus: ranking with the hand-set blend until `make train`")
+            self.ranker, self.classifier = None, None
+        self.texts_of = [tuple(t for t in _examples(item) if t.strip()) for item in items]  # what the classifier is fitted on
         docs: list[dict[str, float]] = []
         # Each example as its sorted stems, the form rapidfuzz compares with the query.
         self.examples_of: list[list[str]] = []
@@ -193,10 +206,19 @@ class Matcher:
         else:
             focus_raw, focus_best = entry_raw, entry_best
         cols, tf, chars = self.centroids.vocabulary.message(text.lower(), MAX_WORDS)
-        near = self.centroids.similarity(cols, tf)
+        values = self.centroids.message_weights(cols, tf)
+        near = self.centroids.similarity(values, cols)
         for i in np.argsort(-near, kind="stable")[:NEAR_CANDIDATES].tolist():
             if i not in leaders:
                 leaders.append(i)
+        if self.classifier is not None:
+            learnt = self.classifier.probabilities(cols, values)
+            for i in np.argsort(-learnt, kind="stable")[:CLASSIFIER_CANDIDATES].tolist():
+                if i not in leaders:
+                    leaders.append(i)
+        else:
+            learnt = np.zeros(len(self.ids))
+        top_p = float(learnt.max()) or 1.0
         fuzzy = self._fuzzy(self._fuzzy_query(asked), leaders)
         grams = self.grams_of.similarity(cols, chars)
         top_c = max((float(near[i]) for i in leaders), default=0.0) or 1.0
@@ -221,7 +243,7 @@ class Matcher:
                  float(grams[i]), float(grams[i]) / top_g, fr / focus_best if focus_best else 0.0,
                  fr / top_focus, float(self.is_topic[i]),
                  float(self.is_role[i]), float(relative and self.for_relatives[i]), long,
-                 float(near[i]), float(near[i]) / top_c)
+                 float(near[i]), float(near[i]) / top_c, float(learnt[i]), float(learnt[i]) / top_p)
             rows.append((i, x))
         scored = [(self._score(x, i, topic_factor), i, x) for i, x in rows]
         scored.sort(key=lambda t: -t[0])
@@ -281,10 +303,11 @@ class Postings:
     a fixed order, so results do not depend on Python's hash seed."""
 
     def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, features: int,
-                 dtype: type = np.float32) -> None:
+                 dtype: type = np.float32, dense: bool = True) -> None:
+        """`dense`: allowed to be a matrix (a sparse model, such as the classifier's, need not be)."""
         self.n = n
         self.dense: np.ndarray | None = None
-        if n * features <= DENSE_CELLS:
+        if dense and n * features <= DENSE_CELLS:
             self.dense = np.zeros((features, n), dtype=dtype)
             self.dense[cols, rows] = weights
             return
@@ -388,9 +411,13 @@ class Centroids:
         weights = (1.0 + np.log(counts)) * self.idf[cols]
         return _unit_blocks(docs * 2 + self.vocabulary.is_word[cols], weights, 2 * n_docs)
 
-    def similarity(self, cols: np.ndarray, tf: np.ndarray) -> np.ndarray:
-        """Cosine of a message (its known features and their counts) with every entry's centroid."""
-        return self.postings.dot(cols, self._weights(np.zeros(len(cols), dtype=np.int64), cols, tf, 1))
+    def message_weights(self, cols: np.ndarray, tf: np.ndarray) -> np.ndarray:
+        """A message's TF-IDF values (its known features and their counts), as a text's are weighed."""
+        return self._weights(np.zeros(len(cols), dtype=np.int64), cols, tf, 1)
+
+    def similarity(self, values: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Cosine of a message (its known features and their `message_weights`) with every entry's centroid."""
+        return self.postings.dot(cols, values)
 
 
 class Grams:

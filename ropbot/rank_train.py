@@ -65,10 +65,20 @@ def collect(k: Knowledge, sets: Sequence[Path]) -> list[dict[str, Any]]:
     return out
 
 
-def train(k: Knowledge, sets: Sequence[Path], out: Path) -> dict[str, Any]:
+def train(k: Knowledge, sets: Sequence[Path], intents_dir: Path) -> dict[str, Any]:
+    """Fit the classifier on the corpus's examples (intents/classifier.json), then the ranker
+    over features that include it (intents/ranker.json)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
+    from .classifier import fit as fit_classifier
+    from .live import build
+
+    fitted = fit_classifier(k.matcher.centroids, k.matcher.ids, k.matcher.texts_of)
+    # The features are collected with the new classifier (they do not depend on the old ranker,
+    # which only orders the leaders).
+    k = build(k.corpus, intents_dir, classifier=fitted)
+    out = intents_dir / "ranker.json"
     queries = collect(k, sets)
     xs = np.array([x for q in queries for x in q["x"]])
     ys = np.array([y for q in queries for y in q["y"]])
@@ -96,6 +106,8 @@ def train(k: Knowledge, sets: Sequence[Path], out: Path) -> dict[str, Any]:
         "linked_ties": best["linked_ties"], "out_of_scope_at": best["out_of_scope_at"], "sure_at": best["sure_at"],
         "cv": best["cv"],
     }
+    # Both files at the end: a failed fit leaves the old pair, which belong together.
+    (intents_dir / "classifier.json").write_text(json.dumps(fitted, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     out.write_text(json.dumps(model, ensure_ascii=False, indent=1), encoding="utf-8")
     return {k_: v for k_, v in model.items() if k_ not in ("weights",)}
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from probes import R69_QUESTION
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -62,7 +64,9 @@ def test_eval_json_keys(tmp_path: Path):
 
 
 def test_run_without_token_opens_terminal_chat():
-    out = ropbot("run", stdin="hvem skal følge opp den somatiske helsa til en med rop-lidelse?\n/avslutt\n")
+    # The guide's own question. («hvem skal følge opp den somatiske helsa til en med rop-lidelse?»,
+    # which asks about R69 and the municipality's part in 8.3.2 alike, gets both as buttons.)
+    out = ropbot("run", stdin=R69_QUESTION + "\n/avslutt\n")
     assert out.returncode == 0
     assert "TELEGRAM_BOT_TOKEN" in out.stdout
     assert "Anbefaling 69" in out.stdout and "helsebiblioteket.no" in out.stdout

@@ -2,10 +2,18 @@
 several numbers, ordinals and section numbers, answered each."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ropbot import reply as R
 from ropbot.engine import Engine
+from ropbot.lookup import Lookup
+
+
+@pytest.fixture(scope="module")
+def lookup() -> Lookup:
+    return Lookup.load(Path(__file__).parents[1] / "intents" / "lookup.yaml")
 
 
 def shown(reply: R.Reply) -> list[str]:
@@ -107,3 +115,62 @@ def test_a_chapter_without_recommendations_says_so(engine: Engine):
     reply = engine.handle("kapittel 4")
     assert reply.decision == R.Decision.BROWSE and "ingen anbefalinger fra dette kapitlet" in reply.text()
     assert "Underkapitler" not in reply.text()
+
+
+@pytest.mark.parametrize("message, numbers", [
+    ("den fjerde og den femte anbefalingen", (4, 5)),
+    ("the second and third recommendations", (2, 3)),
+    ("den 20. og 21. anbefalingen", (20, 21)),
+    ("the 40th and 41st recommendations", (40, 41)),
+    ("de to første anbefalingene", (1, 2)),
+    ("the first four recommendations", (1, 2, 3, 4)),
+    ("anbefaling 60 til og med 62", (60, 61, 62)),
+    ("anbefalingene 7 t.o.m. 9", (7, 8, 9)),
+    ("jeg har lest anbefaling 50, hva med 51 og 52?", (50, 51, 52)),
+    ("annbefaling 17", (17,)),
+    ("den hundrede anbefalingen", (100,)),
+])
+def test_ordinal_lists_ranges_and_more_numbers(lookup: Lookup, message: str, numbers: tuple[int, ...]):
+    assert lookup.find(message).numbers == numbers
+
+
+@pytest.mark.parametrize("message", ["kan du gi meg en anbefaling om bolig", "tolv anbefalinger handler om kartlegging",
+                                     "anbefaling 12 sier noe om 2 tester", "anbefaling 5 gjelder folk over 18 år"])
+def test_counts_are_not_lookups(lookup: Lookup, message: str):
+    # «en anbefaling», «tolv anbefalinger»: cardinals count; «2 tester» is followed by what it counts
+    found = lookup.find(message)
+    assert not set(found.numbers) - {12, 5}, found
+
+
+def test_a_subsection_that_does_not_exist_is_told_so(engine: Engine):
+    # 8.3 exists, so «8.3.19» is a section asked for, not a dose: the reply says it does not exist
+    reply = engine.handle("hva står i 8.3.19")
+    assert reply.decision == R.Decision.NUMBER and "8.3.19" in reply.text()
+
+
+@pytest.mark.parametrize("message", [
+    "I have no one to talk to", "Det er no to veker sidan han flytta",  # English «no one», nynorsk «no» (now)
+    "timen min er 8.3.2024", "innleggelse 7.4.24 og utskrivning 7.5.24",  # dates that begin with a section
+    "Jeg tar 7.5 mg zopiklon hver kveld",  # a dose
+    "I got a second recommendation from another doctor", "Finnes det andre anbefalinger for rusbehandling?",
+    "Vi var 5. Anbefalingen fra legen var å vente",  # a sentence that ends in a number
+    "Kan du vise anbefalingen en gang til?", "Is there a recommendation to reduce drinking?",
+])
+def test_numbers_in_prose_are_not_lookups(lookup: Lookup, message: str):
+    known = frozenset({"7.4", "7.5", "8.3", "8.3.2"})
+    assert not lookup.find(message, known), message
+
+
+def test_more_numbers_must_end_the_clause(lookup: Lookup):
+    # «hva med 17 og 18 åringer?» counts ages; «hva med 51?» asks for one more
+    assert lookup.find("Anbefaling 3 sier noe om pårørende. Hva med 17 og 18 åringer?").numbers == (3,)
+    assert lookup.find("anbefaling 7 sier at man skal evaluere om 2-3 uker").numbers == (7,)
+
+
+def test_a_yaml_boolean_in_a_word_list_is_an_error(tmp_path):
+    # YAML reads a bare «no» as false: the marker would silently become «false»
+    text = (Path(__file__).parents[1] / "intents" / "lookup.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "lookup.yaml"
+    bad.write_text(text.replace("markers: [nr, 'no',", "markers: [nr, no,"), encoding="utf-8")
+    with pytest.raises(ValueError, match="lookup.yaml: markers: 'false'"):
+        Lookup.load(bad)
