@@ -222,6 +222,12 @@ def did_you_mean(corpus: Corpus, hits: tuple[Hit, ...], audience: Audience, intr
     return Reply(Decision.DID_YOU_MEAN, tuple(parts), followups=actions, hits=hits, audience=audience)
 
 
+def with_suggestions(reply: Reply, corpus: Corpus, hits: tuple[Hit, ...], intro: str = T.DID_YOU_MEAN) -> Reply:
+    """An off-topic reply that also offers the plausible entries, after its own note."""
+    offer = did_you_mean(corpus, hits, reply.audience, intro)
+    return replace(reply, parts=reply.parts + offer.parts, followups=offer.followups + reply.followups)
+
+
 def fallback(corpus: Corpus, text: str, hits: tuple[Hit, ...], audience: Audience, examples: tuple[str, ...],
              heading: str = T.EXAMPLES) -> Reply:
     parts = [Part("body", text)]

@@ -121,12 +121,16 @@ class Engine:
         entry = k.corpus.get(hits[0].id) if decision == Decision.ANSWER else None
         if entry is not None:
             return _with_runners_up(k, _entry_reply(k, entry, audience, hits=hits), hits, levels.suggest_at)
-        if theme is not None:
-            return compose.off_topic(theme, hits, audience)
         if decision == Decision.DID_YOU_MEAN and not outside:
             return compose.did_you_mean(k.corpus, hits, audience, k.conversation.did_you_mean)
         if outside:
-            return compose.fallback(k.corpus, k.conversation.out_of_scope, hits, audience, ())
+            reply = (compose.off_topic(theme, hits, audience) if theme is not None
+                     else compose.fallback(k.corpus, k.conversation.out_of_scope, hits, audience, ()))
+            # Where to ask, and still the plausible entries as buttons: a story that mentions a
+            # need the guideline does not cover often asks something it does.
+            if decision == Decision.DID_YOU_MEAN:
+                return compose.with_suggestions(reply, k.corpus, hits, k.conversation.did_you_mean)
+            return reply
         return compose.unsure(k.corpus, k.conversation, hits, audience)
 
     @staticmethod

@@ -136,7 +136,8 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
                  "crisis5-tuning.yaml", "crisis5-locked.yaml", "crisis6-tuning.yaml", "crisis6-locked.yaml",
                  "crisis7-tuning.yaml", "crisis7-locked.yaml", "crisis8-tuning.yaml", "crisis8-locked.yaml",
                  "crisis9-tuning.yaml", "crisis9-locked.yaml", "crisis10-tuning.yaml", "crisis10-locked.yaml",
-                 "crisis11-tuning.yaml", "crisis11-locked.yaml", "crisis12-tuning.yaml", "crisis12-locked.yaml"):
+                 "crisis11-tuning.yaml", "crisis11-locked.yaml", "crisis12-tuning.yaml", "crisis12-locked.yaml",
+                 "crisis13-tuning.yaml", "crisis13-locked.yaml", "crisis-extra2.yaml"):
         for q in load_questions(DATA / path):
             assert fold(q["text"]) not in terms
 
@@ -266,6 +267,12 @@ def test_no_blind_message_is_a_rule_in_the_lexicon():
     # crisis12's. Scored once then: crisis12 0.96, 1.0, 0.042, 1.0 and 0.96, 1.0, 0.058, 1.0.
     ("crisis12-tuning.yaml", (0.96, 1.0, 0.043, 1.0)),
     ("crisis12-locked.yaml", (0.96, 1.0, 0.058, 1.0)),
+    # The eighth round: crisis11, crisis12 and 600 training-only messages joined the training, and
+    # every two signals became a feature. crisis13 (two more writers, 300 messages), never tuned
+    # on, both halves scored once at c7beeab: 0.967, 1.0, 0.033, 0.978 and 0.967, 1.0, 0.033, 1.0.
+    # Nearest to issue 10's targets yet; recall (0.98) and false alarms (0.03) still short.
+    ("crisis13-tuning.yaml", (0.96, 1.0, 0.034, 0.97)),
+    ("crisis13-locked.yaml", (0.96, 1.0, 0.034, 1.0)),
 ])
 def test_blind_crisis_floors(engine: Engine, name: str, floors: tuple[float, float, float, float]):
     report = evaluate_crisis(engine, load_questions(DATA / name))
@@ -377,6 +384,10 @@ def test_everyday_chat_locked_half(engine: Engine):
     # half («Eg sit på kontoret og ventar på neste pasient»), the numbers line on 13 of 120.
     ("everyday4-tuning.yaml", 0.009, 0.11),
     ("everyday4-locked.yaml", 0.009, 0.11),
+    # The fifth, scored once at c7beeab after the fourth joined the training: the card on 1 of
+    # 119 and none of 121, the numbers line on 8 and 11.
+    ("everyday5-tuning.yaml", 0.009, 0.07),
+    ("everyday5-locked.yaml", 0.0, 0.091),
 ])
 def test_everyday_chat_later_sets(engine: Engine, name: str, card: float, numbers: float):
     report = evaluate_crisis(engine, load_questions(DATA / name))

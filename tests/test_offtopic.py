@@ -60,3 +60,14 @@ def test_fallback_for_staff_shows_how_to_ask_with_nearby_examples(engine: Engine
     assert reply.decision == R.Decision.FALLBACK
     assert sum(p.kind == "bullet" for p in reply.parts) >= 1
     assert {a.go for a in reply.followups} >= {R.Go.CHAPTERS, R.Go.ROLES}
+
+
+def test_an_off_topic_story_that_also_asks_something_covered_gets_both(engine: Engine):
+    # The note says where to ask about the licence; the question about the mental health
+    # assessment is the guideline's, so its entries are offered as buttons after the note.
+    reply = engine.handle("Sønnen min har mistet førerkortet, og nå drikker han mer og er deprimert. "
+                          "Hvem skal kartlegge den psykiske helsa hans?")
+    assert reply.decision == R.Decision.FALLBACK and reply.entry_id is None
+    assert any(p.kind == "source" for p in reply.parts)
+    offered = [a.target for a in reply.followups if a.go is R.Go.SHOW]
+    assert "R17" in offered[:3], offered
