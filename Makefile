@@ -50,7 +50,8 @@ bench: install
 # and the third chat set (bd3cebc); the first two rounds' have not. The fifth round's short,
 # story and lookup sets, and the sixth and seventh rounds' crisis and chat sets, all scored once,
 # joined in the eighth round, with training-only messages (crisis-extra2, everyday-extra). The
-# eighth round's sets (short6, stories6, lookups6, offtopic5, crisis13, everyday5) are not trained on.
+# eighth round's sets (short6, stories6, lookups6, offtopic5, crisis13, everyday5) and the ninth's
+# (short7, stories7, crisis14) are not trained on.
 BLIND := tests/data/blind
 ORDINARY := $(BLIND)/short-tuning.yaml $(BLIND)/stories-tuning.yaml $(BLIND)/offtopic-tuning.yaml \
 	$(BLIND)/short2-tuning.yaml $(BLIND)/stories2-tuning.yaml $(BLIND)/offtopic2-tuning.yaml \
