@@ -98,18 +98,16 @@ class Lookup:
             return frozenset(str(w).lower() for w in items)
 
         def words_map(key: str) -> dict[str, int]:
-            found = data.get(key) or {}
             words(key)  # the keys, checked as a list's words are
-            return {str(k): v for k, v in found.items()}
+            return {str(k).lower(): int(v) for k, v in (data.get(key) or {}).items()}
 
         fuzzy = data["fuzzy_word"]
         return cls(words("recommendation"), tuple(str(w).lower() for w in (fuzzy if isinstance(fuzzy, list) else [fuzzy])),
                    words("prefixes"),
                    words("section"), words("joiners"), words("ranges"),
-                   {str(k).lower(): int(v) for k, v in {**words_map("numbers"), **words_map("ordinals")}.items()},
-                   {str(k).lower(): int(v) for k, v in words_map("tens").items()},
+                   {**words_map("numbers"), **words_map("ordinals")}, words_map("tens"),
                    words("markers"), words("chapter"), tuple(sorted(words("stems"))), words("verbs"), words("fillers"),
-                   words("tens_ordinal"), words("ordinal_suffixes"), frozenset(str(k).lower() for k in data.get("ordinals") or ()),
+                   words("tens_ordinal"), words("ordinal_suffixes"), words("ordinals"),
                    words("articles"), words("first_words"),
                    words("continuers"), tuple(tuple(p.split()) for p in sorted(words("range_phrases"), key=len, reverse=True)),
                    words("plurals"), words("ambiguous"), words("units"),

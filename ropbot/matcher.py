@@ -164,7 +164,6 @@ class Matcher:
             # questions to its fitted neighbours. The hand-set blend ranks every entry alike.
             log.warning("classifier missing or older than the corpus: ranking with the hand-set blend until `make train`")
             self.ranker, self.classifier = None, None
-        self.texts_of = [tuple(t for t in _examples(item) if t.strip()) for item in items]  # what the classifier is fitted on
         docs: list[dict[str, float]] = []
         # Each example as its sorted stems, the form rapidfuzz compares with the query.
         self.examples_of: list[list[str]] = []
@@ -303,11 +302,10 @@ class Postings:
     a fixed order, so results do not depend on Python's hash seed."""
 
     def __init__(self, n: int, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, features: int,
-                 dtype: type = np.float32, dense: bool = True) -> None:
-        """`dense`: allowed to be a matrix (a sparse model, such as the classifier's, need not be)."""
+                 dtype: type = np.float32) -> None:
         self.n = n
         self.dense: np.ndarray | None = None
-        if dense and n * features <= DENSE_CELLS:
+        if n * features <= DENSE_CELLS:
             self.dense = np.zeros((features, n), dtype=dtype)
             self.dense[cols, rows] = weights
             return
@@ -486,6 +484,13 @@ def _fields(item: Entry | Term) -> list[tuple[str, str]]:
         return [("term", item.term), ("aliases", " ".join(item.aliases)), ("definition", item.definition)]
     return [("title", item.title), ("keywords", " ".join(item.keywords)),
             *(("examples", ex) for ex in item.examples), ("text", item.text), ("plain", item.plain)]
+
+
+def example_texts(matcher: Matcher, corpus: Corpus) -> list[tuple[str, ...]]:
+    """Each ranked entry's title and example questions, in the matcher's order: what the
+    classifier is fitted on (`ropbot rank-train`), built only when it is fitted."""
+    entries = {item.id: item for item in _answerable(corpus)}
+    return [tuple(t for t in _examples(entries[i]) if t.strip()) for i in matcher.ids]
 
 
 def _examples(item: Entry | Term) -> tuple[str, ...]:

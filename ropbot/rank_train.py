@@ -21,7 +21,7 @@ from typing import Any
 from .engine import STAFF_TOPIC_FACTOR, linked, off_topic
 from .intents import Audience
 from .live import Knowledge
-from .matcher import FEATURES
+from .matcher import FEATURES, example_texts
 from .model import Corpus
 from .yamlio import load_file
 
@@ -74,7 +74,7 @@ def train(k: Knowledge, sets: Sequence[Path], intents_dir: Path) -> dict[str, An
     from .classifier import fit as fit_classifier
     from .live import build
 
-    fitted = fit_classifier(k.matcher.centroids, k.matcher.ids, k.matcher.texts_of)
+    fitted = fit_classifier(k.matcher.centroids, k.matcher.ids, example_texts(k.matcher, k.corpus))
     # The features are collected with the new classifier (they do not depend on the old ranker,
     # which only orders the leaders).
     k = build(k.corpus, intents_dir, classifier=fitted)
